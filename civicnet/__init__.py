@@ -1,0 +1,57 @@
+"""CivicNet: the citizen practice network service."""
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+
+from flask import Flask
+
+from . import config as config_module
+from .extensions import api, babel, csrf, db, login_manager, migrate
+
+# Each domain package exposes init_app(app) that registers its blueprints and CLI commands.
+DOMAINS = [
+    "civicnet.goals",
+    "civicnet.networks",
+    "civicnet.accounts",
+    "civicnet.organisations",
+    "civicnet.pledges",
+    "civicnet.web",
+]
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(config_module.from_environment())
+    if test_config:
+        app.config.update(test_config)
+
+    from . import i18n
+
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(i18n.translation_directories())
+    if app.config.get("PROXY_FIX"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    os.makedirs(app.instance_path, exist_ok=True)
+    logging.basicConfig(level=logging.INFO)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config_module.INSTANCE_DIR.parent / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    api.init_app(app)
+    i18n.init_app(app)
+
+    from . import db_session, errors, templating
+
+    db_session.init_app(app)
+    errors.register_error_handlers(app)
+    templating.init_app(app)
+
+    for name in DOMAINS:
+        importlib.import_module(name).init_app(app)
+    return app

@@ -1,0 +1,42 @@
+"""Loading and reading the SDG reference tables."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from .models import Goal, Target
+from .reference import goal_texts, target_texts
+
+
+def load_goals() -> int:
+    """Insert or refresh the 17 goals and 169 targets; returns how many rows changed."""
+    changed = 0
+    for g in goal_texts():
+        goal = db.session.get(Goal, g.number) or Goal(number=g.number)
+        for field in ("title_en", "title_ko", "short_en", "short_ko", "colour"):
+            if getattr(goal, field, None) != getattr(g, field):
+                setattr(goal, field, getattr(g, field))
+                changed += 1
+        db.session.add(goal)
+    db.session.flush()
+    for t in target_texts():
+        target = db.session.get(Target, t.code) or Target(code=t.code)
+        values = {"goal_number": t.goal, "position": t.position, "title_en": t.title_en, "title_ko": t.title_ko}
+        for field, value in values.items():
+            if getattr(target, field, None) != value:
+                setattr(target, field, value)
+                changed += 1
+        db.session.add(target)
+    db.session.flush()
+    return changed
+
+
+def all_goals() -> list[Goal]:
+    return list(db.session.scalars(sa.select(Goal).order_by(Goal.number)))
+
+
+def goals_by_number(numbers) -> list[Goal]:
+    numbers = sorted(set(int(n) for n in numbers))
+    if not numbers:
+        return []
+    return list(db.session.scalars(sa.select(Goal).where(Goal.number.in_(numbers)).order_by(Goal.number)))

@@ -1,0 +1,77 @@
+"""A council's citizen practice network and its thematic clusters."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..goals.models import Goal
+from ..timeutil import utcnow
+
+cluster_goals = sa.Table(
+    "cluster_goals",
+    db.metadata,
+    sa.Column("cluster_id", sa.ForeignKey("clusters.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("goal_number", sa.ForeignKey("goals.number"), primary_key=True),
+)
+
+
+class Network(db.Model):
+    __tablename__ = "networks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    name_ko: Mapped[str] = mapped_column(sa.String(200))
+    name_en: Mapped[str] = mapped_column(sa.String(200))
+    city: Mapped[str] = mapped_column(sa.String(100))
+    default_language: Mapped[str] = mapped_column(sa.String(2), default="ko")
+    # The pledge text is versioned: a signature records the version it was given.
+    pledge_version: Mapped[str] = mapped_column(sa.String(32))
+    pledge_text_ko: Mapped[str] = mapped_column(sa.Text)
+    pledge_text_en: Mapped[str] = mapped_column(sa.Text)
+    # The edition (year) whose registration and pledges are open now.
+    current_edition: Mapped[int] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    clusters: Mapped[list[Cluster]] = relationship(
+        back_populates="network", order_by="Cluster.position", cascade="all, delete-orphan",
+        lazy="selectin",
+    )
+
+    def name(self, lang: str) -> str:
+        return self.name_en if lang == "en" else self.name_ko
+
+    def pledge_text(self, lang: str) -> str:
+        return self.pledge_text_en if lang == "en" else self.pledge_text_ko
+
+    def __repr__(self) -> str:
+        return f"<Network {self.slug}>"
+
+
+class Cluster(db.Model):
+    __tablename__ = "clusters"
+    __table_args__ = (sa.UniqueConstraint("network_id", "key", name="uq_clusters_network_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(sa.ForeignKey("networks.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(sa.String(64))
+    position: Mapped[int] = mapped_column(default=0)
+    name_ko: Mapped[str] = mapped_column(sa.String(200))
+    name_en: Mapped[str] = mapped_column(sa.String(200))
+    description_ko: Mapped[str] = mapped_column(sa.Text, default="")
+    description_en: Mapped[str] = mapped_column(sa.Text, default="")
+
+    network: Mapped[Network] = relationship(back_populates="clusters")
+    goals: Mapped[list[Goal]] = relationship(secondary=cluster_goals, order_by=Goal.number, lazy="selectin")
+
+    @property
+    def goal_numbers(self) -> list[int]:
+        return [g.number for g in self.goals]
+
+    def name(self, lang: str) -> str:
+        return self.name_en if lang == "en" else self.name_ko
+
+    def description(self, lang: str) -> str:
+        return self.description_en if lang == "en" else self.description_ko

@@ -1,0 +1,112 @@
+"""Creating networks from a definition and looking them up."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import sqlalchemy as sa
+import yaml
+
+from ..errors import Invalid, NotFound
+from ..extensions import db
+from ..goals.models import Goal
+from ..goals.services import load_goals
+from .models import Cluster, Network
+
+DEFAULTS_DIR = Path(__file__).resolve().parent / "defaults"
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_REQUIRED = ("slug", "name_ko", "city")
+
+
+def read_definition(path: str | Path) -> dict:
+    """Read a network definition from YAML or JSON (JSON is valid YAML)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = yaml.safe_load(fh)
+    except (OSError, yaml.YAMLError) as exc:
+        raise Invalid("Could not read the network definition: %(reason)s", reason=str(exc)) from exc
+    if not isinstance(data, dict):
+        raise Invalid("A network definition must be a mapping with slug, names and clusters.")
+    return data
+
+
+def _validate(definition: dict) -> None:
+    for field in _REQUIRED:
+        if not str(definition.get(field) or "").strip():
+            raise Invalid("The network definition lacks '%(field)s'.", field=field)
+    if not SLUG_RE.match(str(definition["slug"])):
+        raise Invalid("A network slug uses lower-case letters, digits and hyphens (2-63 characters).", field="slug")
+    keys = set()
+    for cluster in definition.get("clusters") or []:
+        key = str(cluster.get("key") or "")
+        if not KEY_RE.match(key):
+            raise Invalid("Cluster key '%(key)s' must use lower-case letters, digits and hyphens.", key=key)
+        if key in keys:
+            raise Invalid("Cluster key '%(key)s' appears twice.", key=key)
+        keys.add(key)
+        if not str(cluster.get("name_ko") or "").strip():
+            raise Invalid("Cluster '%(key)s' needs a Korean name (name_ko).", key=key)
+        sdgs = cluster.get("sdgs") or []
+        if not sdgs or any(not isinstance(n, int) or not 1 <= n <= 17 for n in sdgs):
+            raise Invalid("Cluster '%(key)s' must list SDGs as numbers from 1 to 17.", key=key)
+
+
+def create_network(definition: dict, *, replace_clusters: bool = False) -> Network:
+    """Create a network (or update one with the same slug) from a definition mapping."""
+    _validate(definition)
+    if db.session.scalar(sa.select(sa.func.count()).select_from(Goal)) < 17:
+        load_goals()
+    network = db.session.scalar(sa.select(Network).where(Network.slug == definition["slug"]))
+    if network is None:
+        network = Network(slug=definition["slug"])
+        db.session.add(network)
+    network.name_ko = definition["name_ko"].strip()
+    network.name_en = (definition.get("name_en") or definition["name_ko"]).strip()
+    network.city = definition["city"].strip()
+    network.default_language = definition.get("default_language", "ko")
+    network.pledge_version = str(definition.get("pledge_version") or "1")
+    network.pledge_text_ko = (definition.get("pledge_text_ko") or "").strip()
+    network.pledge_text_en = (definition.get("pledge_text_en") or network.pledge_text_ko).strip()
+    network.current_edition = int(definition.get("current_edition") or 2024)
+    existing = {c.key: c for c in network.clusters}
+    if replace_clusters:
+        for key in set(existing) - {c["key"] for c in definition.get("clusters") or []}:
+            network.clusters.remove(existing.pop(key))
+    goals = {g.number: g for g in db.session.scalars(sa.select(Goal))}
+    for position, spec in enumerate(definition.get("clusters") or []):
+        cluster = existing.get(spec["key"]) or Cluster(key=spec["key"])
+        if cluster not in network.clusters:
+            network.clusters.append(cluster)
+        cluster.position = position
+        cluster.name_ko = spec["name_ko"].strip()
+        cluster.name_en = (spec.get("name_en") or spec["name_ko"]).strip()
+        cluster.description_ko = (spec.get("description_ko") or "").strip()
+        cluster.description_en = (spec.get("description_en") or "").strip()
+        cluster.goals = [goals[n] for n in sorted(set(spec["sdgs"]))]
+    db.session.flush()
+    return network
+
+
+def load_default_network() -> Network:
+    return create_network(read_definition(DEFAULTS_DIR / "cheongju.yaml"))
+
+
+def get_network(slug: str) -> Network:
+    network = db.session.scalar(sa.select(Network).where(Network.slug == slug))
+    if network is None:
+        raise NotFound("There is no network called '%(slug)s'.", slug=slug)
+    return network
+
+
+def list_networks() -> list[Network]:
+    return list(db.session.scalars(sa.select(Network).order_by(Network.slug)))
+
+
+def ensure_default_data() -> bool:
+    """Load the SDGs and the default network into an empty database; True if it did."""
+    if db.session.scalar(sa.select(sa.func.count()).select_from(Network)):
+        return False
+    load_goals()
+    load_default_network()
+    return True

@@ -1,0 +1,3 @@
+from civicnet import create_app
+
+app = create_app()

@@ -1,0 +1,74 @@
+"""Plain builder functions for test data (no factories, no magic)."""
+from __future__ import annotations
+
+import itertools
+
+from argon2 import PasswordHasher
+
+from civicnet.accounts.models import Membership, User
+from civicnet.extensions import db
+from civicnet.goals.models import Goal
+from civicnet.networks.models import Network
+from civicnet.networks.services import create_network
+from civicnet.organisations.models import GoalSource, Organisation, OrganisationGoal
+
+_seq = itertools.count(1)
+_hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)  # fast in tests only
+
+
+def make_network(slug: str = "other", clusters: list[dict] | None = None) -> Network:
+    clusters = clusters or [
+        {"key": "green", "name_ko": "초록", "name_en": "Green", "sdgs": [13, 14, 15]},
+        {"key": "people", "name_ko": "사람", "name_en": "People", "sdgs": [1, 3, 4, 10]},
+    ]
+    network = create_network({
+        "slug": slug, "name_ko": f"{slug} 네트워크", "name_en": f"{slug} network", "city": "대전시",
+        "pledge_text_ko": "우리는 약속합니다.", "pledge_text_en": "We pledge.", "pledge_version": "1",
+        "current_edition": 2024, "clusters": clusters,
+    })
+    db.session.commit()
+    return network
+
+
+def make_user(network: Network | None = None, role: str = "admin", *, email: str | None = None,
+              password: str = "correct horse battery", name: str = "담당자") -> User:
+    user = User(email=email or f"organiser{next(_seq)}@example.org", name=name,
+                password_hash=_hasher.hash(password))
+    if network is not None:
+        user.memberships.append(Membership(network_id=network.id, role=role))
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def make_organisation(network: Network, *, name: str | None = None, kind: str = "ngo",
+                      goals: list[int] = (), activities: str = "하천 정화 활동과 생태 교육",
+                      email: str | None = None, phone: str | None = None, status: str = "registered",
+                      cluster_key: str | None = None, **fields) -> Organisation:
+    n = next(_seq)
+    name = name or f"테스트 단체 {n}"
+    email = email if email is not None else (None if phone else f"group{n}@example.org")
+    org = Organisation(
+        network_id=network.id, name=name, name_key=name.casefold().replace(" ", ""), kind=kind,
+        representative=fields.pop("representative", "홍길동"), email=email, phone=phone,
+        contact_key=(email or phone or "").lower(), activities=activities, status=status, **fields,
+    )
+    if cluster_key:
+        org.cluster = next(c for c in network.clusters if c.key == cluster_key)
+        org.cluster_source = "organiser"
+    for rank, number in enumerate(goals):
+        org.goal_links.append(OrganisationGoal(goal_number=number, selected=True, source=GoalSource.CHOSEN, rank=rank))
+    db.session.add(org)
+    db.session.commit()
+    return org
+
+
+def login(client, user: User) -> None:
+    """Log ``user`` in on the test client (Flask-Login session keys)."""
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+        session["_fresh"] = True
+
+
+def goal(number: int) -> Goal:
+    return db.session.get(Goal, number)

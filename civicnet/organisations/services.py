@@ -1,0 +1,392 @@
+"""Operations on member groups: the one place where organisation data changes.
+
+API (web-agnostic: plain data in, ``civicnet.errors`` domain errors out, ``flush`` never
+``commit`` — the request or CLI command commits): ``register_organisation(network, data, *,
+goals, suggestions=None, consent_version, consent_text=None, actor_kind="group")`` cleans the
+fields (see ``validation.clean_organisation``: name, kind, representative, email/phone, district,
+size, website, activities, language, public_listing), refuses duplicates by returning the
+existing group (``RegistrationResult(organisation, created=False, edit_token=None)``), also when
+two submissions race, and otherwise returns ``created=True`` with the private edit token (shown
+once; only its SHA-256 is stored). ``suggestions`` maps SDG number → classifier score for the
+goals that were pre-ticked; goal links record whether each SDG was chosen, suggested and kept,
+or set by an organiser. ``update_organisation``, ``set_goals``, ``set_cluster``, ``approve``,
+``withdraw`` and ``erase_personal_data`` change a group and write an ``OrganisationChange``;
+``organisation_by_edit_token``, ``issue_edit_token`` and ``revoke_edit_tokens`` manage the
+private link; ``get_organisation(network, id)``, ``find_existing``, ``list_organisations(network,
+filters, page=, per_page=)`` and ``filtered_select`` read, always inside one network.
+``actor_kind`` is one of group | organiser | system | bot | import.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from blinker import Namespace
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import Conflict, Invalid, NotFound
+from ..extensions import db
+from ..networks.models import Cluster, Network
+from ..timeutil import utcnow
+from . import validation
+from .models import (EditToken, GoalSource, Organisation, OrganisationChange, OrganisationGoal,
+                     OrganisationStatus)
+
+# Other domains (meetings, notices, bot) connect here to delete what they hold about a group.
+signals = Namespace()
+personal_data_erased = signals.signal("personal-data-erased")
+
+PERSONAL_FIELDS = {"name", "representative", "email", "phone", "website"}
+ACTOR_KINDS = {"group", "organiser", "system", "bot", "import"}
+
+
+@dataclass
+class RegistrationResult:
+    organisation: Organisation
+    created: bool
+    edit_token: str | None = None
+
+
+@dataclass
+class OrganisationFilters:
+    q: str = ""
+    status: str | None = None
+    kind: str | None = None
+    goal: int | None = None
+    cluster: str | None = None      # cluster key, or "none" for groups without a cluster
+    pledged: bool | None = None
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, object]) -> OrganisationFilters:
+        """Build filters from query-string-like data, ignoring what does not parse."""
+        def text(key: str) -> str | None:
+            value = str(data.get(key) or "").strip()
+            return value or None
+
+        goal = text("goal")
+        pledged = text("pledged")
+        return cls(
+            q=(text("q") or "")[:200],
+            status=text("status") if text("status") in {s.value for s in OrganisationStatus} else None,
+            kind=text("kind"),
+            goal=int(goal) if goal and goal.isdigit() and 1 <= int(goal) <= 17 else None,
+            cluster=text("cluster"),
+            pledged={"yes": True, "true": True, "1": True, "no": False, "false": False, "0": False}.get(
+                (pledged or "").lower()),
+        )
+
+
+@dataclass
+class Page:
+    items: list[Organisation]
+    total: int
+    page: int
+    per_page: int
+    pages: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.pages = max(1, -(-self.total // self.per_page))
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _record(org: Organisation, action: str, actor_kind: str, actor_user_id: int | None = None,
+            **details) -> None:
+    if actor_kind not in ACTOR_KINDS:
+        raise ValueError(f"unknown actor kind {actor_kind!r}")
+    db.session.add(OrganisationChange(organisation_id=org.id, action=action, actor_kind=actor_kind,
+                                      actor_user_id=actor_user_id, details=details, at=utcnow()))
+
+
+# --- reading -------------------------------------------------------------------------------
+
+def get_organisation(network: Network, organisation_id: int) -> Organisation:
+    org = db.session.get(Organisation, organisation_id)
+    if org is None or org.network_id != network.id:
+        raise NotFound("There is no such group in this network.")
+    return org
+
+
+def find_existing(network: Network, name: str, email: str | None, phone: str | None) -> Organisation | None:
+    """The group with the same normalised name and the same e-mail or phone, if any."""
+    key = validation.name_key(name)
+    contacts = [c for c in (email, phone) if c]
+    if not contacts:
+        return None
+    return db.session.scalar(
+        sa.select(Organisation).where(
+            Organisation.network_id == network.id, Organisation.name_key == key,
+            sa.or_(Organisation.contact_key.in_([c.lower() for c in contacts]),
+                   *[Organisation.email == e for e in [email] if e],
+                   *[Organisation.phone == p for p in [phone] if p]),
+        ).order_by(Organisation.id).limit(1)
+    )
+
+
+def filtered_select(network: Network, filters: OrganisationFilters | None = None) -> sa.Select:
+    """A SELECT of the network's groups matching ``filters`` (newest first)."""
+    from ..pledges.models import Pledge
+
+    f = filters or OrganisationFilters()
+    stmt = sa.select(Organisation).where(Organisation.network_id == network.id)
+    if f.q:
+        like = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(sa.or_(*[col.ilike(like, escape="\\") for col in (
+            Organisation.name, Organisation.representative, Organisation.activities,
+            Organisation.district, Organisation.email, Organisation.phone)]))
+    if f.status:
+        stmt = stmt.where(Organisation.status == f.status)
+    if f.kind:
+        stmt = stmt.where(Organisation.kind == f.kind)
+    if f.goal:
+        stmt = stmt.where(sa.exists().where(
+            OrganisationGoal.organisation_id == Organisation.id, OrganisationGoal.goal_number == f.goal,
+            OrganisationGoal.selected.is_(True)))
+    if f.cluster == "none":
+        stmt = stmt.where(Organisation.cluster_id.is_(None))
+    elif f.cluster:
+        stmt = stmt.join(Cluster, Cluster.id == Organisation.cluster_id).where(Cluster.key == f.cluster)
+    if f.pledged is not None:
+        active = sa.exists().where(Pledge.organisation_id == Organisation.id,
+                                   Pledge.edition == network.current_edition, Pledge.withdrawn_at.is_(None))
+        stmt = stmt.where(active if f.pledged else ~active)
+    return stmt.order_by(Organisation.created_at.desc(), Organisation.id.desc())
+
+
+def list_organisations(network: Network, filters: OrganisationFilters | None = None, *,
+                       page: int = 1, per_page: int = 50) -> Page:
+    stmt = filtered_select(network, filters)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+    page = max(1, page)
+    items = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
+    return Page(items=items, total=total or 0, page=page, per_page=per_page)
+
+
+def history(org: Organisation) -> list[OrganisationChange]:
+    return list(db.session.scalars(org.changes.select()))
+
+
+# --- edit links ----------------------------------------------------------------------------
+
+def issue_edit_token(org: Organisation, *, revoke_existing: bool = True, actor_kind: str = "system",
+                     actor_user_id: int | None = None) -> str:
+    """A new private edit token (returned once); older ones are revoked unless asked not to."""
+    if revoke_existing:
+        _revoke(org)
+    token = secrets.token_urlsafe(32)
+    db.session.add(EditToken(organisation_id=org.id, token_hash=_hash(token), created_at=utcnow()))
+    _record(org, "edit_link_issued", actor_kind, actor_user_id)
+    db.session.flush()
+    return token
+
+
+def _revoke(org: Organisation) -> int:
+    result = db.session.execute(
+        sa.update(EditToken).where(EditToken.organisation_id == org.id, EditToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow()))
+    return result.rowcount or 0
+
+
+def revoke_edit_tokens(org: Organisation, *, actor_kind: str = "organiser", actor_user_id: int | None = None) -> int:
+    count = _revoke(org)
+    _record(org, "edit_link_revoked", actor_kind, actor_user_id)
+    db.session.flush()
+    return count
+
+
+def organisation_by_edit_token(token: str | None) -> Organisation:
+    """The group whose live edit token this is; ``NotFound`` for unknown or revoked tokens."""
+    if not token or len(token) > 100:
+        raise NotFound("This edit link is not valid. It may have been replaced; ask the organisers for a new one.")
+    row = db.session.scalar(sa.select(EditToken).where(EditToken.token_hash == _hash(token)))
+    if row is None or row.revoked_at is not None:
+        raise NotFound("This edit link is not valid. It may have been replaced; ask the organisers for a new one.")
+    row.last_used_at = utcnow()
+    return row.organisation
+
+
+# --- changes -------------------------------------------------------------------------------
+
+def _apply_goals(org: Organisation, goals: list[int], suggestions: Mapping[int, float] | None,
+                 source: str) -> None:
+    existing = {link.goal_number: link for link in org.goal_links}
+    suggestions = {int(k): float(v) for k, v in (suggestions or {}).items() if 1 <= int(k) <= 17}
+    for number, score in suggestions.items():
+        link = existing.get(number)
+        if link is None:
+            link = OrganisationGoal(goal_number=number, source=GoalSource.SUGGESTED, selected=False)
+            org.goal_links.append(link)
+            existing[number] = link
+        link.suggested, link.suggested_score = True, score
+    for number, link in list(existing.items()):
+        if number not in goals:
+            if link.suggested:
+                link.selected, link.rank = False, 0
+            else:
+                org.goal_links.remove(link)
+    for rank, number in enumerate(goals):
+        link = existing.get(number)
+        if link is None:
+            org.goal_links.append(OrganisationGoal(goal_number=number, source=source, selected=True, rank=rank))
+            continue
+        if not link.selected or source == GoalSource.ORGANISER:
+            # A suggestion left ticked keeps its source; anything a person (re)ticks is theirs.
+            link.source = (GoalSource.SUGGESTED if source == GoalSource.CHOSEN and link.suggested
+                           and number in suggestions else source)
+        link.selected, link.rank = True, rank
+
+
+def register_organisation(network: Network, data: Mapping[str, object], *, goals: Iterable[int],
+                          suggestions: Mapping[int, float] | None = None, consent_version: str,
+                          consent_text: str | None = None, actor_kind: str = "group",
+                          actor_user_id: int | None = None, require_goals: bool = False) -> RegistrationResult:
+    """Register a group in ``network`` or find the one already registered (see module doc)."""
+    clean = validation.clean_organisation(data)
+    numbers = validation.clean_goals(goals, required=require_goals)
+    if not str(consent_version or "").strip():
+        raise Invalid("Please agree to the use of your personal data to register.", field="consent")
+    existing = find_existing(network, clean["name"], clean.get("email"), clean.get("phone"))
+    if existing is not None:
+        return RegistrationResult(existing, created=False)
+    org = Organisation(network_id=network.id, name_key=validation.name_key(clean["name"]),
+                       contact_key=validation.contact_key(clean.get("email"), clean.get("phone")),
+                       status=OrganisationStatus.REGISTERED, consent_version=str(consent_version)[:32],
+                       consent_text=consent_text, consented_at=utcnow(), **clean)
+    # Stay in a savepoint so a lost race undoes only this insert, not the caller's transaction.
+    savepoint = db.session.begin_nested()
+    try:
+        db.session.add(org)
+        db.session.flush()
+        _apply_goals(org, numbers, suggestions, GoalSource.CHOSEN)
+        db.session.flush()
+    except IntegrityError:
+        savepoint.rollback()
+        winner = db.session.scalar(sa.select(Organisation).where(
+            Organisation.network_id == network.id, Organisation.name_key == org.name_key,
+            Organisation.contact_key == org.contact_key))
+        if winner is None:
+            raise
+        return RegistrationResult(winner, created=False)
+    savepoint.commit()
+    _record(org, "registered", actor_kind, actor_user_id, goals=numbers,
+            suggested=sorted(int(k) for k in (suggestions or {})), consent_version=org.consent_version)
+    token = issue_edit_token(org, revoke_existing=False, actor_kind=actor_kind, actor_user_id=actor_user_id)
+    return RegistrationResult(org, created=True, edit_token=token)
+
+
+def update_organisation(org: Organisation, data: Mapping[str, object], *, actor_kind: str,
+                        actor_user_id: int | None = None) -> list[str]:
+    """Change the given fields; returns the names of the fields that changed."""
+    _require_not_erased(org)
+    clean = validation.clean_organisation(data, partial=True)
+    email = clean.get("email", org.email)
+    phone = clean.get("phone", org.phone)
+    if not (email or phone):
+        raise Invalid("Please give an e-mail address or a phone number so we can reach you.", field="email")
+    changed = [k for k, v in clean.items() if getattr(org, k) != v]
+    if not changed:
+        return []
+    new_name_key = validation.name_key(clean.get("name", org.name))
+    new_contact_key = validation.contact_key(email, phone)
+    if (new_name_key, new_contact_key) != (org.name_key, org.contact_key):
+        clash = db.session.scalar(sa.select(Organisation.id).where(
+            Organisation.network_id == org.network_id, Organisation.name_key == new_name_key,
+            Organisation.contact_key == new_contact_key, Organisation.id != org.id))
+        if clash:
+            raise Conflict("Another group with this name and contact is already registered.", field="name")
+    for key in changed:
+        setattr(org, key, clean[key])
+    org.name_key, org.contact_key = new_name_key, new_contact_key
+    # History keeps values of public fields only; personal ones are named, not copied.
+    _record(org, "updated", actor_kind, actor_user_id, fields=changed,
+            values={k: clean[k] for k in changed if k not in PERSONAL_FIELDS and k != "activities"})
+    db.session.flush()
+    return changed
+
+
+def set_goals(org: Organisation, goals: Iterable[int], *, actor_kind: str, actor_user_id: int | None = None,
+              suggestions: Mapping[int, float] | None = None) -> list[int]:
+    """Replace the group's SDGs (organisers' choices are marked source=organiser)."""
+    _require_not_erased(org)
+    numbers = validation.clean_goals(goals, required=actor_kind != "organiser")
+    before = org.goal_numbers
+    source = GoalSource.ORGANISER if actor_kind == "organiser" else GoalSource.CHOSEN
+    _apply_goals(org, numbers, suggestions, source)
+    db.session.flush()
+    if before != org.goal_numbers or suggestions:
+        _record(org, "goals_set", actor_kind, actor_user_id, before=before, after=org.goal_numbers)
+    return org.goal_numbers
+
+
+def set_cluster(org: Organisation, cluster: Cluster | str | None, *, actor_kind: str,
+                actor_user_id: int | None = None, source: str | None = None) -> Cluster | None:
+    """Put the group in one of its network's clusters (by object or key), or in none."""
+    if isinstance(cluster, str):
+        key = cluster
+        cluster = next((c for c in org.network.clusters if c.key == key), None)
+        if cluster is None:
+            raise Invalid("There is no cluster '%(key)s' in this network.", field="cluster", key=key)
+    if cluster is not None and cluster.network_id != org.network_id:
+        raise Invalid("There is no cluster '%(key)s' in this network.", field="cluster", key=cluster.key)
+    before = org.cluster.key if org.cluster else None
+    org.cluster = cluster
+    org.cluster_source = (source or ("organiser" if actor_kind == "organiser" else "chosen")) if cluster else None
+    _record(org, "cluster_set", actor_kind, actor_user_id, before=before, after=cluster.key if cluster else None)
+    db.session.flush()
+    return cluster
+
+
+def approve(org: Organisation, *, actor_user_id: int | None = None, actor_kind: str = "organiser") -> None:
+    if org.status == OrganisationStatus.WITHDRAWN:
+        raise Conflict("A withdrawn group cannot be approved; it can register again.")
+    if org.status != OrganisationStatus.APPROVED:
+        org.status = OrganisationStatus.APPROVED
+        _record(org, "approved", actor_kind, actor_user_id)
+        db.session.flush()
+
+
+def withdraw(org: Organisation, *, actor_kind: str, actor_user_id: int | None = None, reason: str = "") -> None:
+    """Mark the group withdrawn and withdraw its active pledges (history is kept)."""
+    from ..pledges.services import withdraw_pledges_of
+
+    if org.status == OrganisationStatus.WITHDRAWN:
+        return
+    reason = validation.clean_text(reason, "reason", max_length=500, multiline=True)
+    org.status = OrganisationStatus.WITHDRAWN
+    org.withdrawn_at = utcnow()
+    withdraw_pledges_of(org, actor_kind=actor_kind, actor_user_id=actor_user_id)
+    _record(org, "withdrawn", actor_kind, actor_user_id, reason=reason)
+    db.session.flush()
+
+
+def _require_not_erased(org: Organisation) -> None:
+    if org.name_key.startswith("erased:"):
+        raise Conflict("This group's personal data was deleted; it can no longer be changed.")
+
+
+def erase_personal_data(org: Organisation, *, actor_kind: str, actor_user_id: int | None = None) -> None:
+    """Delete the group's personal data on request (PIPA) and withdraw it.
+
+    What stays is anonymous: kind, district, SDGs, cluster and dated history without values,
+    so the network's yearly statistics remain true.
+    """
+    from ..pledges.models import Pledge
+
+    withdraw(org, actor_kind=actor_kind, actor_user_id=actor_user_id)
+    org.name = f"#{org.id}"
+    org.name_key = org.contact_key = f"erased:{org.id}"
+    org.representative, org.email, org.phone, org.website = "", None, None, None
+    org.activities, org.consent_text, org.public_listing = "", None, False
+    _revoke(org)
+    db.session.execute(sa.update(Pledge).where(Pledge.organisation_id == org.id)
+                       .values(signer_name="", joint_action=""))
+    db.session.execute(sa.update(OrganisationChange).where(OrganisationChange.organisation_id == org.id)
+                       .values(details={}))
+    _record(org, "personal_data_erased", actor_kind, actor_user_id)
+    db.session.flush()
+    personal_data_erased.send(org, organisation_id=org.id)

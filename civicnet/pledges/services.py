@@ -1,0 +1,89 @@
+"""Signing and withdrawing the network pledge (협약), once per group and edition.
+
+API (web-agnostic; domain errors out; ``flush`` never ``commit``): ``sign_pledge(organisation,
+signer_name, goals, joint_action='', *, actor_kind='group', edition=None) -> Pledge`` records a
+signature of the network's current pledge version for the current edition (or ``edition``), with
+the SDGs the group commits to (defaults to the group's own SDGs when ``goals`` is empty) and an
+optional joint action; a second signature for the same edition raises ``Conflict`` (also under a
+race, via the partial unique index ``uq_pledges_active``). ``withdraw_pledge(pledge, *,
+actor_kind)`` marks one pledge withdrawn and keeps it as history; ``withdraw_pledges_of(org)``
+withdraws all active ones; ``active_pledge(org, edition=None)`` and ``pledges_of(org)`` read.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import Conflict, Invalid
+from ..extensions import db
+from ..goals.services import goals_by_number
+from ..organisations import validation
+from ..organisations.models import Organisation, OrganisationChange, OrganisationStatus
+from ..timeutil import utcnow
+from .models import Pledge
+
+
+def active_pledge(org: Organisation, edition: int | None = None) -> Pledge | None:
+    edition = edition or org.network.current_edition
+    return db.session.scalar(sa.select(Pledge).where(
+        Pledge.organisation_id == org.id, Pledge.edition == edition, Pledge.withdrawn_at.is_(None)))
+
+
+def pledges_of(org: Organisation) -> list[Pledge]:
+    return list(db.session.scalars(
+        sa.select(Pledge).where(Pledge.organisation_id == org.id).order_by(Pledge.signed_at.desc(), Pledge.id.desc())))
+
+
+def _record(org: Organisation, action: str, actor_kind: str, actor_user_id: int | None, **details) -> None:
+    db.session.add(OrganisationChange(organisation_id=org.id, action=action, actor_kind=actor_kind,
+                                      actor_user_id=actor_user_id, details=details, at=utcnow()))
+
+
+def sign_pledge(organisation: Organisation, signer_name: str, goals: Iterable[int] = (), joint_action: str = "",
+                *, actor_kind: str = "group", actor_user_id: int | None = None,
+                edition: int | None = None) -> Pledge:
+    """Sign the network pledge for ``organisation`` (see module doc)."""
+    if organisation.status == OrganisationStatus.WITHDRAWN:
+        raise Conflict("A withdrawn group cannot sign the pledge.")
+    signer = validation.clean_text(signer_name, "signer_name", required=True)
+    action = validation.clean_text(joint_action, "joint_action", multiline=True)
+    numbers = validation.clean_goals(goals) or organisation.goal_numbers
+    if not numbers:
+        raise Invalid("Please choose at least one SDG.", field="goals")
+    network = organisation.network
+    edition = edition or network.current_edition
+    if active_pledge(organisation, edition) is not None:
+        raise Conflict("This group has already signed the pledge for %(edition)d.", edition=edition)
+    pledge = Pledge(organisation_id=organisation.id, network_id=organisation.network_id, edition=edition,
+                    pledge_version=network.pledge_version, signer_name=signer, joint_action=action,
+                    signed_at=utcnow())
+    pledge.goals = goals_by_number(numbers)
+    savepoint = db.session.begin_nested()
+    try:
+        db.session.add(pledge)
+        db.session.flush()
+    except IntegrityError:
+        savepoint.rollback()
+        raise Conflict("This group has already signed the pledge for %(edition)d.", edition=edition) from None
+    savepoint.commit()
+    _record(organisation, "pledge_signed", actor_kind, actor_user_id, edition=edition,
+            pledge_version=network.pledge_version, goals=numbers)
+    db.session.flush()
+    return pledge
+
+
+def withdraw_pledge(pledge: Pledge, *, actor_kind: str = "group", actor_user_id: int | None = None) -> Pledge:
+    if pledge.withdrawn_at is None:
+        pledge.withdrawn_at = utcnow()
+        _record(pledge.organisation, "pledge_withdrawn", actor_kind, actor_user_id, edition=pledge.edition)
+        db.session.flush()
+    return pledge
+
+
+def withdraw_pledges_of(org: Organisation, *, actor_kind: str = "group", actor_user_id: int | None = None) -> int:
+    active = [p for p in pledges_of(org) if p.withdrawn_at is None]
+    for pledge in active:
+        withdraw_pledge(pledge, actor_kind=actor_kind, actor_user_id=actor_user_id)
+    return len(active)

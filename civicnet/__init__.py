@@ -18,6 +18,11 @@ DOMAINS = [
     "civicnet.organisations",
     "civicnet.pledges",
     "civicnet.web",
+    "civicnet.dashboard",
+    "civicnet.directory",
+    "civicnet.partners",
+    "civicnet.reports",
+    "civicnet.notices",
 ]
 
 

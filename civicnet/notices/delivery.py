@@ -1,0 +1,234 @@
+"""Sending pending deliveries to Telegram: at most once per (notice, recipient), never lost.
+
+How a delivery moves:
+
+    pending --claim--> sending --Telegram answered--> sent | failed | unreachable
+                          \--429 (not sent)--> pending   (after pausing retry_after)
+
+* **Claim** is a conditional ``UPDATE ... SET state='sending' WHERE id=:id AND state='pending'``
+  committed *before* the request; only one sender's UPDATE can match, so two workers never send
+  the same delivery (on PostgreSQL the row lock makes the loser re-check and find 'sending').
+* The outcome is committed right after Telegram answers.
+* **At-most-once.** Telegram has no idempotency key and no way to ask "did message X arrive?". A
+  delivery found in 'sending' after its lease expired belongs to a sender that died between the
+  claim and the outcome: the message may or may not have arrived. Resending could double it, so it
+  is *not* resent: it becomes ``failed`` with error ``interrupted`` and the organiser sees it (and
+  may press "retry failed" knowingly). The window is at most ``NOTICES_MAX_IN_FLIGHT`` deliveries
+  per crash. Every other delivery resumes from 'pending', so none is lost.
+* 403 (blocked by the user) and "chat not found" mark the chat unreachable; later deliveries to it
+  are skipped. 429 pauses all sending for ``retry_after`` and puts the delivery back to pending.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+import warnings
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.request import HTTPXRequest
+
+from ..timeutil import utcnow
+from .models import Delivery, DeliveryState, Notice, TelegramChat
+from .ratelimit import SlidingWindowLimiter
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+D = Delivery.__table__
+C = TelegramChat.__table__
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def retry_after_seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():  # PTB 22 warns about the int/timedelta switch on access
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+@dataclass
+class DrainReport:
+    sent: int = 0
+    failed: int = 0
+    unreachable: int = 0
+    rate_limited: int = 0
+    interrupted: int = 0
+    pauses: list[float] = field(default_factory=list)
+
+
+def recover_interrupted(engine: Engine, lease_seconds: float) -> int:
+    """Deliveries left 'sending' by a dead sender become failed/interrupted (never resent blindly)."""
+    cutoff = utcnow() - timedelta(seconds=lease_seconds)
+    with engine.begin() as conn:
+        result = conn.execute(
+            D.update().where(D.c.state == DeliveryState.SENDING, D.c.claimed_at <= cutoff)
+            .values(state=DeliveryState.FAILED, error="interrupted: outcome unknown, not resent",
+                    finished_at=utcnow()))
+    return result.rowcount or 0
+
+
+def _claim(engine: Engine, delivery_id: int, worker: str) -> bool:
+    with engine.begin() as conn:
+        result = conn.execute(
+            D.update().where(D.c.id == delivery_id, D.c.state == DeliveryState.PENDING)
+            .values(state=DeliveryState.SENDING, claimed_by=worker, claimed_at=utcnow(),
+                    attempts=D.c.attempts + 1))
+    return result.rowcount == 1
+
+
+def _finish(engine: Engine, delivery_id: int, worker: str, state: str, *, error: str | None = None,
+            message_id: int | None = None, chat_ref: int | None = None) -> None:
+    now = utcnow()
+    with engine.begin() as conn:
+        values = {"state": state, "error": error, "message_id": message_id,
+                  "finished_at": None if state == DeliveryState.PENDING else now}
+        if state == DeliveryState.PENDING:
+            values.update(claimed_by=None, claimed_at=None)
+        conn.execute(D.update().where(D.c.id == delivery_id, D.c.state == DeliveryState.SENDING,
+                                      D.c.claimed_by == worker).values(**values))
+        if state == DeliveryState.UNREACHABLE and chat_ref is not None:
+            conn.execute(C.update().where(C.c.id == chat_ref).values(unreachable_at=now, updated_at=now))
+
+
+def _pending_batch(engine: Engine, notice_id: int | None, limit: int) -> list[sa.Row]:
+    stmt = (sa.select(D.c.id, D.c.notice_id, D.c.chat_ref_id, D.c.attempts, C.c.chat_id, C.c.language,
+                      C.c.subscribed, C.c.unreachable_at)
+            .select_from(D.outerjoin(C, C.c.id == D.c.chat_ref_id))
+            .where(D.c.state == DeliveryState.PENDING).order_by(D.c.id).limit(limit))
+    if notice_id is not None:
+        stmt = stmt.where(D.c.notice_id == notice_id)
+    with engine.connect() as conn:
+        return list(conn.execute(stmt))
+
+
+def _skip(engine: Engine, delivery_id: int, reason: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(D.update().where(D.c.id == delivery_id, D.c.state == DeliveryState.PENDING)
+                     .values(state=DeliveryState.UNREACHABLE, error=reason, finished_at=utcnow()))
+
+
+class Sender:
+    """Drains pending deliveries through one ``telegram.Bot`` within the rate limits."""
+
+    def __init__(self, engine: Engine, bot: Bot, limiter: SlidingWindowLimiter, *, worker: str | None = None,
+                 max_in_flight: int = 8, lease_seconds: float = 120) -> None:
+        self.engine, self.bot, self.limiter = engine, bot, limiter
+        self.worker = worker or worker_name()
+        self.max_in_flight, self.lease_seconds = max_in_flight, lease_seconds
+        self._bodies: dict[int, tuple[str, str | None]] = {}
+        self.report = DrainReport()
+
+    def _body(self, notice_id: int, lang: str) -> str:
+        if notice_id not in self._bodies:
+            with self.engine.connect() as conn:
+                row = conn.execute(sa.select(Notice.body_ko, Notice.body_en).where(Notice.id == notice_id)).one()
+            self._bodies[notice_id] = (row[0], row[1])
+        ko, en = self._bodies[notice_id]
+        return en if lang == "en" and en else ko
+
+    async def _send(self, row: sa.Row, slots: asyncio.Semaphore) -> None:
+        try:
+            text = self._body(row.notice_id, row.language)
+            try:
+                message = await self.bot.send_message(chat_id=row.chat_id, text=text)
+            except RetryAfter as exc:
+                seconds = retry_after_seconds(exc)
+                self.limiter.pause(seconds)
+                self.report.rate_limited += 1
+                self.report.pauses.append(seconds)
+                _finish(self.engine, row.id, self.worker, DeliveryState.PENDING, error="429")
+            except Forbidden:
+                self.report.unreachable += 1
+                _finish(self.engine, row.id, self.worker, DeliveryState.UNREACHABLE, error="blocked",
+                        chat_ref=row.chat_ref_id)
+            except BadRequest as exc:
+                chat_gone = "chat not found" in str(exc).lower()
+                self.report.unreachable += chat_gone
+                self.report.failed += not chat_gone
+                _finish(self.engine, row.id, self.worker,
+                        DeliveryState.UNREACHABLE if chat_gone else DeliveryState.FAILED,
+                        error=("chat not found" if chat_gone else str(exc)[:200]), chat_ref=row.chat_ref_id)
+            except TimedOut:
+                # The request may have reached Telegram: at-most-once means we do not retry.
+                self.report.failed += 1
+                _finish(self.engine, row.id, self.worker, DeliveryState.FAILED, error="timed out: outcome unknown")
+            except (NetworkError, TelegramError) as exc:
+                # Connection refused and the like: not delivered, so it is safe to try again later.
+                final = row.attempts + 1 >= MAX_ATTEMPTS
+                self.report.failed += final
+                _finish(self.engine, row.id, self.worker, DeliveryState.FAILED if final else DeliveryState.PENDING,
+                        error=str(exc)[:200])
+                if not final:
+                    self.limiter.pause(min(30.0, 2 ** row.attempts))
+            else:
+                self.report.sent += 1
+                _finish(self.engine, row.id, self.worker, DeliveryState.SENT, message_id=message.message_id)
+        finally:
+            slots.release()
+
+    async def drain(self, notice_id: int | None = None, *, batch_size: int = 200) -> DrainReport:
+        """Send every pending delivery (of one notice, or all); return when none is left."""
+        self.report.interrupted += recover_interrupted(self.engine, self.lease_seconds)
+        slots = asyncio.Semaphore(self.max_in_flight)
+        tasks: set[asyncio.Task] = set()
+        while True:
+            batch = _pending_batch(self.engine, notice_id, batch_size)
+            if not batch:
+                if not tasks:
+                    break
+                await asyncio.wait(tasks)  # 429s and transient errors put rows back to pending
+                continue
+            started = 0
+            for row in batch:
+                if row.chat_id is None or not row.subscribed or row.unreachable_at is not None:
+                    _skip(self.engine, row.id, "no_telegram" if row.chat_id is None else
+                          "unsubscribed" if not row.subscribed else "blocked")
+                    self.report.unreachable += 1
+                    continue
+                if self.limiter.key_wait(row.chat_id) > 0:
+                    continue  # this chat had a message less than a second ago; later
+                await slots.acquire()
+                await self.limiter.acquire(row.chat_id)
+                if not _claim(self.engine, row.id, self.worker):
+                    slots.release()  # another sender has it
+                    continue
+                task = asyncio.create_task(self._send(row, slots))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+                started += 1
+            if not started:
+                await asyncio.sleep(max(0.05, min(1.0, self.limiter.paused_for)))
+        return self.report
+
+
+def make_bot(token: str, base_url: str, *, pool_size: int = 16) -> Bot:
+    request = HTTPXRequest(connection_pool_size=pool_size, read_timeout=15, write_timeout=15,
+                           connect_timeout=10, pool_timeout=30)
+    return Bot(token, base_url=base_url, request=request)
+
+
+def make_limiter(config) -> SlidingWindowLimiter:
+    return SlidingWindowLimiter(int(config["NOTICES_RATE_PER_WINDOW"]), float(config["NOTICES_RATE_WINDOW_SECONDS"]),
+                                float(config["NOTICES_PER_CHAT_INTERVAL"]))
+
+
+async def drain_with_config(engine: Engine, config, notice_id: int | None = None,
+                            worker: str | None = None) -> DrainReport:
+    """Build the bot and limiter from the app config and drain (used by the worker task)."""
+    bot = make_bot(config["TELEGRAM_BOT_TOKEN"], config["TELEGRAM_API_BASE_URL"],
+                   pool_size=int(config["NOTICES_MAX_IN_FLIGHT"]) + 2)
+    async with bot:
+        sender = Sender(engine, bot, make_limiter(config), worker=worker,
+                        max_in_flight=int(config["NOTICES_MAX_IN_FLIGHT"]),
+                        lease_seconds=float(config["NOTICES_SENDING_LEASE_SECONDS"]))
+        return await sender.drain(notice_id)

@@ -1,0 +1,113 @@
+"""Organisers' pages: write a notice, pick its audience, follow its delivery; Telegram invitations."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..accounts.access import organiser_required
+from ..errors import DomainError, Invalid
+from ..extensions import db
+from ..organisations.services import get_organisation
+from . import services
+from .forms import ConfirmForm, NoticeForm
+from .models import AudienceKind, DeliveryState
+from .tasks import enqueue_after_commit
+
+bp = Blueprint("notices", __name__, template_folder="templates", url_prefix="/o/<slug>/notices")
+
+
+def _targets(network) -> list[tuple[str, str]]:
+    """Audience choices: the whole network, not yet pledged, each cluster, meeting and table."""
+    choices = [("network", _("Everyone in the network")),
+               ("not_pledged", _("Those who have not yet signed the pledge"))]
+    choices += [(f"cluster:{c.id}", _("Cluster: %(name)s", name=c.name_ko)) for c in network.clusters]
+    try:
+        from ..meetings.models import BreakoutTable, Meeting
+    except ImportError:  # pragma: no cover
+        return choices
+    meetings = list(db.session.scalars(sa.select(Meeting).where(Meeting.network_id == network.id)
+                                       .order_by(Meeting.starts_at.desc()).limit(20)))
+    for meeting in meetings:
+        choices.append((f"meeting:{meeting.id}", _("Registrants of %(title)s", title=meeting.title_ko)))
+        tables = db.session.scalars(sa.select(BreakoutTable).where(BreakoutTable.meeting_id == meeting.id)
+                                    .order_by(BreakoutTable.cluster_id, BreakoutTable.number))
+        for table in tables:
+            choices.append((f"table:{table.id}", _("%(title)s — table %(label)s", title=meeting.title_ko,
+                                                    label=table.label())))
+    return choices
+
+
+def _parse_target(value: str) -> tuple[str, int | None]:
+    kind, _sep, ref = value.partition(":")
+    if kind not in {a.value for a in AudienceKind} or (ref and not ref.isdigit()):
+        raise Invalid("Please choose who should receive the notice.", field="target")
+    return kind, int(ref) if ref else None
+
+
+@bp.get("/")
+@organiser_required()
+def index(slug: str):
+    return render_template("notices/index.html", network=g.network, notices=services.list_notices(g.network),
+                           form=ConfirmForm())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@organiser_required()
+def new(slug: str):
+    form = NoticeForm()
+    form.target.choices = _targets(g.network)
+    if form.validate_on_submit():
+        audience, ref = _parse_target(form.target.data)
+        notice = services.create_notice(g.network, form.body_ko.data, form.body_en.data, audience, ref,
+                                        user_id=current_user.id)
+        enqueue_after_commit(notice.id)
+        flash(_("The notice is on its way."), "success")
+        return redirect(url_for(".status", slug=slug, notice_id=notice.id))
+    status = 422 if form.errors else 200
+    return render_template("notices/new.html", network=g.network, form=form), status
+
+
+@bp.get("/<int:notice_id>")
+@organiser_required()
+def status(slug: str, notice_id: int):
+    notice = services.get_notice(g.network, notice_id)
+    return render_template("notices/status.html", network=g.network, notice=notice,
+                           status=services.notice_status(notice), states=list(DeliveryState), form=ConfirmForm())
+
+
+@bp.post("/<int:notice_id>/retry")
+@organiser_required()
+def retry(slug: str, notice_id: int):
+    form = ConfirmForm()
+    notice = services.get_notice(g.network, notice_id)
+    if form.validate_on_submit():
+        count = services.retry_failed(notice)
+        enqueue_after_commit(notice.id)
+        flash(_("%(count)d failed deliveries will be sent again.", count=count), "success")
+    return redirect(url_for(".status", slug=slug, notice_id=notice.id))
+
+
+@bp.post("/telegram/invite")
+@organiser_required()
+def invite(slug: str):
+    """A one-time link that opens the bot's registration in this network for one person."""
+    if not ConfirmForm().validate_on_submit():
+        raise Invalid("The form expired; please try again.")
+    _token, link = services.issue_link_token(g.network, None, user_id=current_user.id)
+    return render_template("notices/link.html", network=g.network, link=link, organisation=None)
+
+
+@bp.post("/telegram/link/<int:organisation_id>")
+@organiser_required()
+def link(slug: str, organisation_id: int):
+    """A one-time link that ties a web-registered member's Telegram chat to its record."""
+    if not ConfirmForm().validate_on_submit():
+        raise Invalid("The form expired; please try again.")
+    organisation = get_organisation(g.network, organisation_id)
+    _token, url = services.issue_link_token(g.network, organisation, user_id=current_user.id)
+    return render_template("notices/link.html", network=g.network, link=url, organisation=organisation)
+
+
+__all__ = ["bp", "DomainError"]

@@ -1,0 +1,111 @@
+"""Charts drawn on the server as inline SVG (no JavaScript, no CDN).
+
+Every chart carries ``role="img"``, a <title> and a <desc>; the templates put the same numbers
+in a table next to it for screen readers and for copying.
+"""
+from __future__ import annotations
+
+import zlib
+
+from markupsafe import Markup, escape
+
+from .stats import ClusterRow, GoalRow
+
+FONT = "font-family=\"'Noto Sans KR','Apple SD Gothic Neo','Malgun Gothic',sans-serif\""
+NEUTRAL = "#19486A"
+SECOND = "#8AA1B1"
+
+
+def _esc(value: object) -> str:
+    return str(escape(value))
+
+
+def _svg(width: int, height: int, title: str, desc: str, body: list[str], css_class: str) -> Markup:
+    ident = f"{css_class}-{zlib.crc32((title + desc).encode()):08x}"
+    head = (
+        f'<svg class="chart {css_class}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="100%" role="img" aria-labelledby="{ident}-t {ident}-d" {FONT} font-size="13">'
+        f'<title id="{ident}-t">{_esc(title)}</title><desc id="{ident}-d">{_esc(desc)}</desc>'
+    )
+    return Markup(head + "".join(body) + "</svg>")
+
+
+def _scale(max_value: int, span: float) -> float:
+    return span / max(max_value, 1)
+
+
+def goal_bars(goals: list[GoalRow], lang: str, *, title: str, desc: str, groups_label: str,
+              pledges_label: str, gap_label: str) -> Markup:
+    """Horizontal bars per SDG: groups (solid, SDG colour) over pledges (pale, same colour)."""
+    label_w, bar_w, row_h, top = 210, 400, 30, 28
+    width, height = label_w + bar_w + 90, top + row_h * len(goals) + 10
+    top_value = max([g.groups for g in goals] + [g.pledges for g in goals] + [1])
+    k = _scale(top_value, bar_w)
+    body = [
+        f'<rect x="{label_w}" y="6" width="12" height="12" fill="{NEUTRAL}"/>'
+        f'<text x="{label_w + 16}" y="16">{_esc(groups_label)}</text>',
+        f'<rect x="{label_w + 140}" y="6" width="12" height="12" fill="{NEUTRAL}" fill-opacity="0.4"/>'
+        f'<text x="{label_w + 156}" y="16">{_esc(pledges_label)}</text>',
+    ]
+    for i, g in enumerate(goals):
+        y = top + i * row_h
+        name = f"{g.number}. {g.short(lang)}"
+        weight = ' font-weight="700"' if g.gap else ""
+        body.append(f'<text x="{label_w - 8}" y="{y + 15}" text-anchor="end"{weight}>{_esc(name)}</text>')
+        body.append(f'<rect x="{label_w}" y="{y + 2}" width="{g.groups * k:.1f}" height="13" fill="{g.colour}">'
+                     f'<title>{_esc(name)}: {g.groups}</title></rect>')
+        body.append(f'<rect x="{label_w}" y="{y + 16}" width="{g.pledges * k:.1f}" height="8" fill="{g.colour}" '
+                     f'fill-opacity="0.45"/>')
+        tag = f" · {gap_label}" if g.gap else ""
+        body.append(f'<text x="{label_w + max(g.groups, g.pledges) * k + 6:.1f}" y="{y + 15}"{weight}>'
+                     f'{g.groups} / {g.pledges}{_esc(tag)}</text>')
+    return _svg(width, height, title, desc, body, "goal-bars")
+
+
+def cluster_bars(clusters: list[ClusterRow], lang: str, *, title: str, desc: str, none_label: str,
+                 groups_label: str, pledges_label: str) -> Markup:
+    label_w, bar_w, row_h, top = 300, 330, 30, 28
+    width, height = label_w + bar_w + 70, top + row_h * max(len(clusters), 1) + 10
+    k = _scale(max([c.groups for c in clusters] + [c.pledges for c in clusters] + [1]), bar_w)
+    body = [
+        f'<rect x="{label_w}" y="6" width="12" height="12" fill="{NEUTRAL}"/>'
+        f'<text x="{label_w + 16}" y="16">{_esc(groups_label)}</text>',
+        f'<rect x="{label_w + 140}" y="6" width="12" height="12" fill="{SECOND}"/>'
+        f'<text x="{label_w + 156}" y="16">{_esc(pledges_label)}</text>',
+    ]
+    for i, c in enumerate(clusters):
+        y = top + i * row_h
+        name = c.name(lang) or none_label
+        short = name if len(name) <= 24 else name[:23] + "…"
+        body.append(f'<text x="{label_w - 8}" y="{y + 15}" text-anchor="end"><title>{_esc(name)}</title>{_esc(short)}</text>')
+        body.append(f'<rect x="{label_w}" y="{y + 2}" width="{c.groups * k:.1f}" height="13" fill="{NEUTRAL}"/>')
+        body.append(f'<rect x="{label_w}" y="{y + 16}" width="{c.pledges * k:.1f}" height="8" fill="{SECOND}"/>')
+        body.append(f'<text x="{label_w + max(c.groups, c.pledges) * k + 6:.1f}" y="{y + 15}">{c.groups} / {c.pledges}</text>')
+    return _svg(width, height, title, desc, body, "cluster-bars")
+
+
+def timeline(months: list[str], registrations: list[int], pledges: list[int], *, title: str, desc: str,
+             registrations_label: str, pledges_label: str) -> Markup:
+    """Grouped vertical bars per month: registrations and pledges signed."""
+    left, top, plot_h, bottom = 40, 30, 180, 40
+    slot = max(28, min(60, 640 // max(len(months), 1)))
+    width, height = left + slot * max(len(months), 1) + 20, top + plot_h + bottom
+    top_value = max(registrations + pledges + [1])
+    k = _scale(top_value, plot_h)
+    body = [
+        f'<rect x="{left}" y="6" width="12" height="12" fill="{NEUTRAL}"/>'
+        f'<text x="{left + 16}" y="16">{_esc(registrations_label)}</text>',
+        f'<rect x="{left + 150}" y="6" width="12" height="12" fill="{SECOND}"/>'
+        f'<text x="{left + 166}" y="16">{_esc(pledges_label)}</text>',
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{width - 10}" y2="{top + plot_h}" stroke="#5b6773"/>',
+        f'<text x="{left - 6}" y="{top + 8}" text-anchor="end" font-size="11">{top_value}</text>',
+    ]
+    bar = (slot - 8) / 2
+    for i, month in enumerate(months):
+        x = left + i * slot + 4
+        for j, (value, colour) in enumerate(((registrations[i], NEUTRAL), (pledges[i], SECOND))):
+            h = value * k
+            body.append(f'<rect x="{x + j * bar:.1f}" y="{top + plot_h - h:.1f}" width="{bar:.1f}" height="{h:.1f}" '
+                        f'fill="{colour}"><title>{month}: {value}</title></rect>')
+        body.append(f'<text x="{x + bar:.1f}" y="{top + plot_h + 16}" text-anchor="middle" font-size="11">{month[2:]}</text>')
+    return _svg(width, height, title, desc, body, "timeline")

@@ -1,0 +1,245 @@
+"""The numbers behind the dashboard and the yearly report, counted in the database.
+
+Definitions (the tests count the same things independently):
+
+- a *group* is an organisation of the network that has not withdrawn; with a year filter, a
+  group counts when it registered in that year (Korean time) or holds an active pledge of that
+  edition;
+- a *pledge* is an active (not withdrawn) pledge of a counted group; with a year filter, only
+  pledges of that edition;
+- groups per SDG use the goals a group currently works on (``selected`` goal links); pledges per
+  SDG use the goals recorded on the pledge;
+- *gaps* are the goals with the fewest groups: every goal whose count is at most the third
+  smallest count.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ..extensions import db
+from ..goals.models import Goal
+from ..networks.models import Cluster, Network
+from ..organisations.models import Organisation, OrganisationGoal, OrganisationKind, OrganisationStatus
+from ..pledges.models import Pledge, pledge_goals
+
+GAP_RANK = 3
+
+
+@dataclass(frozen=True)
+class Filters:
+    year: int | None = None
+    kind: str | None = None
+    cluster_id: int | None = None
+
+    @classmethod
+    def from_args(cls, args, network: Network, *, default_year: bool = True) -> Filters:
+        """Read ``year``/``kind``/``cluster`` from a query string; bad values are ignored."""
+        year: int | None = network.current_edition if default_year else None
+        raw_year = (args.get("year") or "").strip()
+        if raw_year == "all":
+            year = None
+        elif raw_year.isdigit() and 1900 < int(raw_year) < 3000:
+            year = int(raw_year)
+        kind = args.get("kind") or None
+        if kind not in {k.value for k in OrganisationKind}:
+            kind = None
+        cluster_id = None
+        raw_cluster = (args.get("cluster") or "").strip()
+        for cluster in network.clusters:
+            if raw_cluster in (cluster.key, str(cluster.id)):
+                cluster_id = cluster.id
+        return cls(year=year, kind=kind, cluster_id=cluster_id)
+
+
+@dataclass
+class GoalRow:
+    number: int
+    short_ko: str
+    short_en: str
+    colour: str
+    groups: int = 0
+    pledges: int = 0
+    gap: bool = False
+    cluster_keys: list[str] = field(default_factory=list)
+
+    def short(self, lang: str) -> str:
+        return self.short_en if lang == "en" else self.short_ko
+
+
+@dataclass
+class ClusterRow:
+    cluster: Cluster | None  # None: groups without a cluster yet
+    groups: int
+    pledges: int
+
+    def name(self, lang: str) -> str | None:
+        return self.cluster.name(lang) if self.cluster else None
+
+
+@dataclass
+class NetworkStats:
+    network: Network
+    filters: Filters
+    groups: int
+    pledges: int
+    goals: list[GoalRow]
+    clusters: list[ClusterRow]
+    kinds: dict[str, int]
+    months: list[str]
+    registrations_by_month: list[int]
+    pledges_by_month: list[int]
+
+    @property
+    def gaps(self) -> list[GoalRow]:
+        return [g for g in self.goals if g.gap]
+
+    @property
+    def goals_covered(self) -> int:
+        return sum(1 for g in self.goals if g.groups)
+
+    @property
+    def max_goal_count(self) -> int:
+        return max([g.groups for g in self.goals] + [g.pledges for g in self.goals] + [0])
+
+
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Seoul")
+
+
+def year_bounds(year: int) -> tuple[datetime, datetime]:
+    """Start and end of ``year`` in local time, as naive UTC (how timestamps are stored)."""
+    zone, utc = local_zone(), ZoneInfo("UTC")
+    start = datetime(year, 1, 1, tzinfo=zone).astimezone(utc).replace(tzinfo=None)
+    end = datetime(year + 1, 1, 1, tzinfo=zone).astimezone(utc).replace(tzinfo=None)
+    return start, end
+
+
+def local_month(moment: datetime) -> str:
+    return moment.replace(tzinfo=ZoneInfo("UTC")).astimezone(local_zone()).strftime("%Y-%m")
+
+
+def group_conditions(network: Network, filters: Filters) -> list:
+    conditions = [Organisation.network_id == network.id, Organisation.status != OrganisationStatus.WITHDRAWN]
+    if filters.kind:
+        conditions.append(Organisation.kind == filters.kind)
+    if filters.cluster_id:
+        conditions.append(Organisation.cluster_id == filters.cluster_id)
+    if filters.year:
+        start, end = year_bounds(filters.year)
+        pledged = sa.select(Pledge.id).where(
+            Pledge.organisation_id == Organisation.id, Pledge.edition == filters.year,
+            Pledge.withdrawn_at.is_(None),
+        ).exists()
+        conditions.append(sa.or_(sa.and_(Organisation.created_at >= start, Organisation.created_at < end), pledged))
+    return conditions
+
+
+def pledge_conditions(network: Network, filters: Filters) -> list:
+    conditions = [Pledge.network_id == network.id, Pledge.withdrawn_at.is_(None),
+                  *group_conditions(network, Filters(kind=filters.kind, cluster_id=filters.cluster_id))]
+    if filters.year:
+        conditions.append(Pledge.edition == filters.year)
+    return conditions
+
+
+def _goal_rows(network: Network) -> list[GoalRow]:
+    keys: dict[int, list[str]] = {}
+    for cluster in network.clusters:
+        for number in cluster.goal_numbers:
+            keys.setdefault(number, []).append(cluster.key)
+    return [
+        GoalRow(g.number, g.short_ko, g.short_en, g.colour, cluster_keys=keys.get(g.number, []))
+        for g in db.session.scalars(sa.select(Goal).order_by(Goal.number))
+    ]
+
+
+def network_stats(network: Network, filters: Filters | None = None) -> NetworkStats:
+    filters = filters or Filters()
+    gconds = group_conditions(network, filters)
+    pconds = pledge_conditions(network, filters)
+    pledge_join = sa.select(Pledge.id).join(Organisation, Organisation.id == Pledge.organisation_id).where(*pconds)
+
+    groups = db.session.scalar(sa.select(sa.func.count(Organisation.id)).where(*gconds)) or 0
+    pledges = db.session.scalar(sa.select(sa.func.count()).select_from(pledge_join.subquery())) or 0
+
+    goals = _goal_rows(network)
+    by_number = {g.number: g for g in goals}
+    for number, count in db.session.execute(
+        sa.select(OrganisationGoal.goal_number, sa.func.count(sa.distinct(Organisation.id)))
+        .join(Organisation, Organisation.id == OrganisationGoal.organisation_id)
+        .where(OrganisationGoal.selected.is_(True), *gconds)
+        .group_by(OrganisationGoal.goal_number)
+    ):
+        by_number[number].groups = count
+    for number, count in db.session.execute(
+        sa.select(pledge_goals.c.goal_number, sa.func.count(sa.distinct(Pledge.id)))
+        .join(Pledge, Pledge.id == pledge_goals.c.pledge_id)
+        .join(Organisation, Organisation.id == Pledge.organisation_id)
+        .where(*pconds)
+        .group_by(pledge_goals.c.goal_number)
+    ):
+        by_number[number].pledges = count
+    counts = sorted(g.groups for g in goals)
+    threshold = counts[min(GAP_RANK, len(counts)) - 1] if counts else 0
+    for g in goals:
+        g.gap = g.groups <= threshold
+
+    group_by_cluster = dict(db.session.execute(
+        sa.select(Organisation.cluster_id, sa.func.count(Organisation.id)).where(*gconds).group_by(Organisation.cluster_id)
+    ).all())
+    pledge_by_cluster = dict(db.session.execute(
+        sa.select(Organisation.cluster_id, sa.func.count(Pledge.id))
+        .join(Organisation, Organisation.id == Pledge.organisation_id)
+        .where(*pconds).group_by(Organisation.cluster_id)
+    ).all())
+    clusters = [
+        ClusterRow(c, group_by_cluster.get(c.id, 0), pledge_by_cluster.get(c.id, 0))
+        for c in network.clusters if not filters.cluster_id or c.id == filters.cluster_id
+    ]
+    if group_by_cluster.get(None) or pledge_by_cluster.get(None):
+        clusters.append(ClusterRow(None, group_by_cluster.get(None, 0), pledge_by_cluster.get(None, 0)))
+
+    kinds = dict(db.session.execute(
+        sa.select(Organisation.kind, sa.func.count(Organisation.id)).where(*gconds).group_by(Organisation.kind)
+    ).all())
+
+    registrations = Counter(local_month(t) for t in db.session.scalars(sa.select(Organisation.created_at).where(*gconds)))
+    signed = Counter(local_month(t) for t in db.session.scalars(
+        sa.select(Pledge.signed_at).join(Organisation, Organisation.id == Pledge.organisation_id).where(*pconds)
+    ))
+    months = month_range(set(registrations) | set(signed))
+    return NetworkStats(
+        network=network, filters=filters, groups=groups, pledges=pledges, goals=goals, clusters=clusters,
+        kinds=_ordered_kinds(kinds),
+        months=months, registrations_by_month=[registrations.get(m, 0) for m in months],
+        pledges_by_month=[signed.get(m, 0) for m in months],
+    )
+
+
+def month_range(months: set[str]) -> list[str]:
+    """Every month from the first to the last present, so gaps in time show as zero."""
+    if not months:
+        return []
+    first, last = min(months), max(months)
+    year, month = int(first[:4]), int(first[5:])
+    out = []
+    while True:
+        label = f"{year:04d}-{month:02d}"
+        out.append(label)
+        if label >= last:
+            return out
+        month += 1
+        if month == 13:
+            year, month = year + 1, 1
+
+
+
+def _ordered_kinds(kinds: dict[str, int]) -> dict[str, int]:
+    order = [k.value for k in OrganisationKind]
+    return dict(sorted(kinds.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else len(order), kv[0])))

@@ -1,0 +1,235 @@
+"""Stored vectors per organisation and the per-network matrix cached in this process.
+
+Writers call :func:`update_embeddings` (or :func:`refresh_organisation`) when activities change;
+each write bumps the network's row in ``partner_index_versions``. Readers call
+:func:`network_matrix`, which compares that version (one primary-key lookup) with the cached
+copy and reloads only rows changed since the last load, or everything when rows disappeared.
+"""
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Iterable
+
+import numpy as np
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..organisations.models import Organisation, OrganisationStatus
+from ..timeutil import utcnow
+from .models import PartnerEmbedding, PartnerIndexVersion
+from .vectorisers import Encoder, get_encoder, normalise_rows
+
+BATCH = 256
+
+
+def current_encoder() -> Encoder:
+    return get_encoder(current_app.config.get("PARTNERS_ENCODER", "auto"))
+
+
+def activities_text(org: Organisation) -> str:
+    """What is embedded: the activities, or the name when a group wrote none."""
+    return (org.activities or "").strip() or org.name
+
+
+def text_hash(encoder: Encoder, text: str) -> str:
+    return hashlib.sha256(f"{encoder.name}\n{text}".encode()).hexdigest()
+
+
+def _bump_version(network_id: int) -> None:
+    now = utcnow()
+    table = PartnerIndexVersion.__table__
+    result = db.session.execute(
+        table.update().where(table.c.network_id == network_id)
+        .values(version=table.c.version + 1, updated_at=now)
+    )
+    if result.rowcount:
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.execute(table.insert().values(network_id=network_id, version=1, updated_at=now))
+    except IntegrityError:  # another writer created it meanwhile
+        db.session.execute(
+            table.update().where(table.c.network_id == network_id)
+            .values(version=table.c.version + 1, updated_at=now)
+        )
+
+
+def update_embeddings(organisations: Iterable[Organisation], *, force: bool = False) -> int:
+    """(Re)compute the vectors of ``organisations`` whose text changed; return how many.
+
+    Withdrawn groups lose their vector. Flushes, never commits.
+    """
+    encoder = current_encoder()
+    orgs = list(organisations)
+    if not orgs:
+        return 0
+    stored = {
+        e.organisation_id: e
+        for e in db.session.scalars(
+            sa.select(PartnerEmbedding).where(PartnerEmbedding.organisation_id.in_([o.id for o in orgs]))
+        )
+    }
+    touched_networks: set[int] = set()
+    todo: list[tuple[Organisation, str, str]] = []
+    for org in orgs:
+        row = stored.get(org.id)
+        if org.status == OrganisationStatus.WITHDRAWN:
+            if row is not None:
+                db.session.delete(row)
+                touched_networks.add(org.network_id)
+            continue
+        text = activities_text(org)
+        digest = text_hash(encoder, text)
+        if force or row is None or row.text_hash != digest or row.encoder != encoder.name:
+            todo.append((org, text, digest))
+    now = utcnow()
+    for start in range(0, len(todo), BATCH):
+        chunk = todo[start:start + BATCH]
+        vectors = normalise_rows(encoder.encode([text for _, text, _ in chunk]))
+        for (org, _text, digest), vector in zip(chunk, vectors):
+            row = stored.get(org.id)
+            if row is None:
+                row = PartnerEmbedding(organisation_id=org.id)
+                db.session.add(row)
+            row.network_id = org.network_id
+            row.encoder = encoder.name
+            row.dim = int(vector.shape[0])
+            row.vector = np.ascontiguousarray(vector, dtype=np.float32).tobytes()
+            row.text_hash = digest
+            row.updated_at = now
+            touched_networks.add(org.network_id)
+    for network_id in sorted(touched_networks):
+        _bump_version(network_id)
+    db.session.flush()
+    return len(todo)
+
+
+def refresh_organisation(org: Organisation) -> bool:
+    """Call after a group's activities (or status) changed. True when its vector was rewritten."""
+    return update_embeddings([org]) > 0
+
+
+def reindex_network(network_id: int, *, force: bool = False, batch: int = 2000) -> int:
+    """Bring every vector of a network up to date (used by ``flask partners reindex``)."""
+    done = 0
+    last_id = 0
+    while True:
+        orgs = list(db.session.scalars(
+            sa.select(Organisation)
+            .where(Organisation.network_id == network_id, Organisation.id > last_id)
+            .order_by(Organisation.id).limit(batch)
+        ))
+        if not orgs:
+            return done
+        done += update_embeddings(orgs, force=force)
+        last_id = orgs[-1].id
+
+
+@dataclass
+class NetworkMatrix:
+    """The vectors of one network: row ``i`` of ``matrix`` belongs to organisation ``ids[i]``."""
+
+    network_id: int
+    encoder: str
+    version: int
+    ids: np.ndarray
+    matrix: np.ndarray
+    watermark: datetime | None
+    row_of: dict[int, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.row_of = {int(i): n for n, i in enumerate(self.ids.tolist())}
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.matrix.nbytes + self.ids.nbytes)
+
+
+_lock = threading.Lock()
+_matrices: dict[tuple[str, int], NetworkMatrix] = {}
+
+
+def _cache_key(network_id: int) -> tuple[str, int]:
+    return (db.engine.url.render_as_string(hide_password=True), network_id)
+
+
+def _load_rows(network_id: int, encoder_name: str, since: datetime | None):
+    query = sa.select(PartnerEmbedding.organisation_id, PartnerEmbedding.vector, PartnerEmbedding.updated_at).where(
+        PartnerEmbedding.network_id == network_id, PartnerEmbedding.encoder == encoder_name
+    )
+    if since is not None:
+        query = query.where(PartnerEmbedding.updated_at >= since)
+    return db.session.execute(query.order_by(PartnerEmbedding.organisation_id)).all()
+
+
+def _stack(rows, dim: int | None = None) -> tuple[np.ndarray, np.ndarray, datetime | None]:
+    if not rows:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, dim or 0), dtype=np.float32), None
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1).copy()
+    return ids, matrix, max(r[2] for r in rows)
+
+
+def network_matrix(network_id: int) -> NetworkMatrix:
+    """The network's matrix for the current encoder, reloaded when its version moved."""
+    encoder = current_encoder()
+    version = db.session.scalar(
+        sa.select(PartnerIndexVersion.version).where(PartnerIndexVersion.network_id == network_id)
+    ) or 0
+    key = _cache_key(network_id)
+    cached = _matrices.get(key)
+    if cached is not None and cached.version == version and cached.encoder == encoder.name:
+        return cached
+    with _lock:
+        cached = _matrices.get(key)
+        if cached is not None and cached.version == version and cached.encoder == encoder.name:
+            return cached
+        fresh = None
+        if cached is not None and cached.encoder == encoder.name and cached.watermark is not None:
+            fresh = _patch(cached, encoder.name, version)
+        if fresh is None:
+            ids, matrix, watermark = _stack(_load_rows(network_id, encoder.name, None), encoder.dim)
+            fresh = NetworkMatrix(network_id, encoder.name, version, ids, matrix, watermark)
+        _matrices[key] = fresh
+        return fresh
+
+
+def _patch(cached: NetworkMatrix, encoder_name: str, version: int) -> NetworkMatrix | None:
+    """Apply rows changed since the last load; None when a full reload is needed."""
+    rows = _load_rows(cached.network_id, encoder_name, cached.watermark)
+    ids, vectors, watermark = _stack(rows, cached.matrix.shape[1])
+    matrix = cached.matrix
+    new_ids: list[int] = []
+    new_rows: list[np.ndarray] = []
+    for org_id, vector in zip(ids.tolist(), vectors):
+        position = cached.row_of.get(org_id)
+        if position is None:
+            new_ids.append(org_id)
+            new_rows.append(vector)
+        else:
+            if matrix is cached.matrix:
+                matrix = matrix.copy()  # readers of the old snapshot keep theirs
+            matrix[position] = vector
+    all_ids = cached.ids
+    if new_ids:
+        all_ids = np.concatenate([cached.ids, np.asarray(new_ids, dtype=np.int64)])
+        matrix = np.vstack([matrix, np.asarray(new_rows, dtype=np.float32)])
+    total = db.session.scalar(
+        sa.select(sa.func.count()).select_from(PartnerEmbedding).where(
+            PartnerEmbedding.network_id == cached.network_id, PartnerEmbedding.encoder == encoder_name
+        )
+    )
+    if total != len(all_ids):
+        return None
+    return NetworkMatrix(cached.network_id, encoder_name, version, all_ids, matrix,
+                         max(watermark or cached.watermark, cached.watermark))
+
+
+def clear_cache() -> None:
+    with _lock:
+        _matrices.clear()

@@ -1,0 +1,63 @@
+"""Organiser pages for the yearly report: overview with links, PDF, CSV and XLSX downloads."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, g, render_template, request
+
+from ..accounts.access import organiser_required
+from ..dashboard.views import kind_label, render_charts, year_choices
+from ..templating import current_lang
+from .data import build_report
+from .pdf import render_pdf
+from .tables import TABLES, to_csv, to_xlsx
+
+bp = Blueprint("reports", __name__, template_folder="templates")
+
+
+def _year(raw: int | None = None) -> int:
+    value = raw or request.args.get("year", type=int) or g.network.current_edition
+    if not 1900 < value < 3000:
+        abort(404)
+    return value
+
+
+def _download(body: bytes, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/o/<slug>/reports/")
+@organiser_required()
+def index(slug: str):
+    year = _year()
+    report = build_report(g.network, year)
+    return render_template("reports/index.html", network=g.network, report=report, stats=report.stats,
+                           charts=render_charts(report.stats), years=year_choices(g.network), year=year,
+                           tables=TABLES, kind_label=kind_label)
+
+
+@bp.get("/o/<slug>/reports/<int:year>.pdf")
+@organiser_required()
+def pdf(slug: str, year: int):
+    report = build_report(g.network, _year(year))
+    lang = current_lang()
+    return _download(render_pdf(report, lang), "application/pdf", f"{slug}-report-{year}-{lang}.pdf")
+
+
+@bp.get("/o/<slug>/reports/<int:year>.csv")
+@organiser_required()
+def csv(slug: str, year: int):
+    table = request.args.get("table", "sdgs")
+    if table not in TABLES:
+        abort(404)
+    report = build_report(g.network, _year(year))
+    return _download(to_csv(report, table), "text/csv; charset=utf-8", f"{slug}-{year}-{table}.csv")
+
+
+@bp.get("/o/<slug>/reports/<int:year>.xlsx")
+@organiser_required()
+def xlsx(slug: str, year: int):
+    report = build_report(g.network, _year(year))
+    return _download(to_xlsx(report), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     f"{slug}-{year}.xlsx")

@@ -5,7 +5,9 @@ from ..extensions import db, login_manager
 
 
 def init_app(app: Flask) -> None:
+    from .cli import user_cli
     from .models import User
+    from .views import bp
 
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
@@ -16,3 +18,6 @@ def init_app(app: Flask) -> None:
             return db.session.get(User, int(user_id))
         except ValueError:
             return None
+
+    app.register_blueprint(bp)
+    app.cli.add_command(user_cli)

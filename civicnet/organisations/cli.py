@@ -1,0 +1,60 @@
+"""`flask org ...`: import groups from a Google-Form-like CSV and export a network's groups."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask.cli import AppGroup
+
+from ..errors import DomainError
+from ..extensions import db
+from ..networks.services import get_network
+from . import exports, services
+from .importing import import_csv
+from .services import OrganisationFilters
+
+org_cli = AppGroup("org", help="Import and export a network's groups.")
+
+
+def _network(slug: str):
+    try:
+        return get_network(slug)
+    except DomainError as exc:
+        raise click.ClickException(exc.message % exc.params) from exc
+
+
+@org_cli.command("import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--network", "slug", required=True, help="Network slug.")
+@click.option("--no-pledge", is_flag=True, help="Do not record a pledge signature for imported rows.")
+@click.option("--dry-run", is_flag=True, help="Check every row, store nothing.")
+def import_command(csv_file: str, slug: str, no_pledge: bool, dry_run: bool) -> None:
+    """Import groups from CSV_FILE (Google Form export; Korean or English headers)."""
+    network = _network(slug)
+    report = import_csv(network, Path(csv_file).read_bytes(), sign=not no_pledge)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    click.echo(f"imported {report.created}, skipped {len(report.skipped)}" + (" (dry run)" if dry_run else ""))
+    for row, reason in report.skipped:
+        click.echo(f"  row {row}: {reason}")
+
+
+@org_cli.command("export")
+@click.option("--network", "slug", required=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), required=True)
+@click.option("--status", default=None)
+@click.option("--cluster", default=None)
+@click.option("--goal", type=int, default=None)
+@click.option("--pledged/--not-pledged", default=None)
+def export_command(slug: str, fmt: str, output: str, status, cluster, goal, pledged) -> None:
+    """Export a network's groups (optionally filtered) as CSV (UTF-8 with BOM) or XLSX."""
+    network = _network(slug)
+    filters = OrganisationFilters(status=status, cluster=cluster, goal=goal, pledged=pledged)
+    orgs = list(db.session.scalars(services.filtered_select(network, filters)))
+    body = exports.to_csv(orgs) if fmt == "csv" else exports.to_xlsx(orgs)
+    Path(output).write_bytes(body)
+    click.echo(f"{len(orgs)} groups written to {output}")

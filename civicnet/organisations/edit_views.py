@@ -1,0 +1,114 @@
+"""The group's private edit link: change details and SDGs, sign, withdraw, delete personal data.
+
+The token travels in the query string (``/edit?t=...``), never in the path, because the access
+log records paths only. Pages carry ``Referrer-Policy: no-referrer`` and ``Cache-Control:
+no-store`` so the link does not leak to other sites or shared caches.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..errors import DomainError
+from ..goals.services import all_goals
+from ..pledges.services import active_pledge, pledges_of, sign_pledge
+from . import services
+from .forms import ConfirmForm, DetailsForm, GoalsForm, KIND_LABELS, PledgeForm, ReasonForm, STATUS_LABELS
+from .models import OrganisationStatus
+
+bp = Blueprint("edit", __name__, template_folder="templates")
+
+
+@bp.after_request
+def _private(response):
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _org():
+    return services.organisation_by_edit_token(request.args.get("t"))
+
+
+def _page(org, status: int = 200, **forms):
+    token = request.args.get("t")
+    details = forms.get("details") or DetailsForm(formdata=None, obj=org)
+    goals = forms.get("goals_form") or GoalsForm(formdata=None, data={"goals": [str(n) for n in org.goal_numbers]})
+    pledge_form = forms.get("pledge_form") or PledgeForm(formdata=None, data={"signer_name": org.representative})
+    selected = [int(n) for n in (goals.goals.data or []) if str(n).isdigit()]
+    return render_template(
+        "organisations/edit.html", org=org, network=org.network, token=token, details=details,
+        goals_form=goals, selected=selected, goals=all_goals(), pledge=active_pledge(org),
+        history=pledges_of(org), pledge_form=pledge_form, reason_form=forms.get("reason_form") or ReasonForm(formdata=None),
+        confirm_form=forms.get("confirm_form") or ConfirmForm(formdata=None), kind_labels=KIND_LABELS,
+        status_labels=STATUS_LABELS, withdrawn=org.status == OrganisationStatus.WITHDRAWN,
+    ), status
+
+
+def _back():
+    return redirect(url_for(".show", t=request.args.get("t")))
+
+
+@bp.route("/edit", methods=["GET", "POST"])
+def show():
+    org = _org()
+    if request.method == "GET":
+        return _page(org)
+    form = DetailsForm()
+    if not form.validate_on_submit():
+        return _page(org, 422, details=form)
+    try:
+        changed = services.update_organisation(org, form.cleaned(), actor_kind="group")
+    except DomainError as exc:
+        form.name.errors = [exc.translated()]
+        return _page(org, exc.status, details=form)
+    flash(_("Your changes are saved.") if changed else _("Nothing was changed."), "success")
+    return _back()
+
+
+@bp.post("/edit/goals")
+def goals():
+    org = _org()
+    form = GoalsForm()
+    if not form.validate_on_submit():
+        return _page(org, 422, goals_form=form)
+    services.set_goals(org, form.goals.cleaned, actor_kind="group")
+    flash(_("Your SDGs are saved."), "success")
+    return _back()
+
+
+@bp.post("/edit/pledge")
+def pledge():
+    org = _org()
+    form = PledgeForm()
+    # The consent was given at registration; here only the signature is asked for.
+    form.consent.data = True
+    if not form.validate_on_submit():
+        return _page(org, 422, pledge_form=form)
+    sign_pledge(org, form.signer_name.cleaned, org.goal_numbers, form.joint_action.cleaned or "")
+    flash(_("Thank you for signing the pledge."), "success")
+    return _back()
+
+
+@bp.post("/edit/withdraw")
+def withdraw():
+    org = _org()
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        return _page(org, 422, reason_form=form)
+    services.withdraw(org, actor_kind="group", reason=form.reason.cleaned or "")
+    flash(_("Your group has left the network. The organisers can see that you withdrew."), "success")
+    return _back()
+
+
+@bp.post("/edit/erase")
+def erase():
+    org = _org()
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return _page(org, 422, confirm_form=form)
+    network = org.network
+    services.erase_personal_data(org, actor_kind="group")
+    flash(_("Your personal data has been deleted. This edit link no longer works."), "success")
+    current_app.logger.info("personal data erased for organisation %s", org.id)
+    return redirect(url_for("web.home", _anchor=network.slug))

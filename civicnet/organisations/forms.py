@@ -1,0 +1,129 @@
+"""Registration, edit and organiser forms. Field checks reuse ``validation`` (one rule set)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, HiddenField, SelectField, SelectMultipleField, StringField,
+                     TextAreaField, widgets)
+from wtforms.validators import ValidationError
+
+from ..errors import Invalid
+from . import validation
+from .models import OrganisationKind
+
+KIND_LABELS = {
+    OrganisationKind.NGO: _l("Civic group / NGO"),
+    OrganisationKind.COOPERATIVE: _l("Cooperative"),
+    OrganisationKind.SOCIAL_ENTERPRISE: _l("Social enterprise"),
+    OrganisationKind.COMPANY: _l("Company"),
+    OrganisationKind.SCHOOL: _l("School"),
+    OrganisationKind.PUBLIC_BODY: _l("Public body"),
+    OrganisationKind.VILLAGE_GROUP: _l("Village group"),
+    OrganisationKind.CLUB: _l("Club or society"),
+    OrganisationKind.INDIVIDUAL: _l("Individual citizen"),
+}
+STATUS_LABELS = {"registered": _l("Registered"), "approved": _l("Approved"), "withdrawn": _l("Withdrawn")}
+SOURCE_LABELS = {"chosen": _l("chosen by the group"), "suggested": _l("suggested and kept"),
+                 "organiser": _l("set by an organiser")}
+
+
+class Check:
+    """A WTForms validator that runs a ``validation`` function and keeps its cleaned value."""
+
+    def __init__(self, clean: Callable[..., object], **kwargs) -> None:
+        self.clean, self.kwargs = clean, kwargs
+
+    def __call__(self, form, field) -> None:
+        try:
+            field.cleaned = self.clean(field.data, field.name, **self.kwargs)
+        except Invalid as exc:
+            raise ValidationError(exc.translated()) from None
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+    def pre_validate(self, form) -> None:  # choices are checked by Check(clean_goals)
+        pass
+
+
+def _text(**kw):
+    return Check(validation.clean_text, **kw)
+
+
+class DetailsForm(FlaskForm):
+    name = StringField(_l("Name of the group"), validators=[_text(required=True)],
+                       render_kw={"maxlength": 200, "autocomplete": "organization"})
+    kind = SelectField(_l("Kind of group"), choices=[(k.value, label) for k, label in KIND_LABELS.items()],
+                       validate_choice=False, validators=[Check(lambda v, f: validation.clean_kind(v, f))])
+    representative = StringField(_l("Representative or contact person"), validators=[_text()],
+                                 render_kw={"maxlength": 100, "autocomplete": "name"})
+    email = StringField(_l("E-mail"), validators=[Check(validation.clean_email)],
+                        render_kw={"type": "email", "maxlength": 254, "autocomplete": "email", "inputmode": "email"})
+    phone = StringField(_l("Phone"), validators=[Check(validation.clean_phone)],
+                        render_kw={"type": "tel", "maxlength": 32, "autocomplete": "tel", "inputmode": "tel"})
+    district = StringField(_l("District (gu) or area"), validators=[_text()], render_kw={"maxlength": 100})
+    size = StringField(_l("Number of members"), validators=[Check(validation.clean_size)],
+                       render_kw={"inputmode": "numeric", "maxlength": 9})
+    website = StringField(_l("Website or social media page"), validators=[Check(validation.clean_website)],
+                          render_kw={"maxlength": 300, "inputmode": "url"})
+    activities = TextAreaField(_l("Main activities"), validators=[_text(required=True, multiline=True)],
+                               render_kw={"maxlength": validation.LIMITS["activities"], "rows": 7})
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if ok and not (self.email.cleaned or self.phone.cleaned):
+            self.email.errors.append(str(_l("Please give an e-mail address or a phone number so we can reach you.")))
+            return False
+        return ok
+
+    def cleaned(self) -> dict:
+        return {name: getattr(self, name).cleaned for name in
+                ("name", "kind", "representative", "email", "phone", "district", "size", "website", "activities")}
+
+
+class GoalsForm(FlaskForm):
+    goals = MultiCheckboxField(_l("SDGs"), choices=[(n, str(n)) for n in range(1, 18)], coerce=str,
+                               validators=[Check(validation.clean_goals, required=True)])
+
+
+class StateForm(FlaskForm):
+    """Carries the signed registration state between steps."""
+    state = HiddenField()
+
+
+class RegistrationGoalsForm(GoalsForm, StateForm):
+    pass
+
+
+class PledgeForm(StateForm):
+    signer_name = StringField(_l("Name of the person signing"), validators=[_text(required=True)],
+                              render_kw={"maxlength": 100, "autocomplete": "name"})
+    joint_action = TextAreaField(_l("A joint action you would like to take part in this year (optional)"),
+                                 validators=[_text(multiline=True)], render_kw={"maxlength": 2000, "rows": 3})
+    consent = BooleanField(_l("I agree to the collection and use of the personal data above for this purpose."))
+    public_listing = BooleanField(_l("List our group (name, kind, district, SDGs) in the network's public directory."))
+
+    def validate_consent(self, field) -> None:
+        if not field.data:
+            raise ValidationError(str(_l("Please agree to the use of your personal data to register.")))
+
+
+class ClusterForm(FlaskForm):
+    cluster = SelectField(_l("Thematic cluster"), validate_choice=True)
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("Reason (optional)"), validators=[Check(validation.clean_text, max_length=500,
+                                                                     multiline=True)], render_kw={"rows": 2})
+
+
+class ConfirmForm(FlaskForm):
+    confirm = BooleanField(_l("Yes, I am sure."))
+
+    def validate_confirm(self, field) -> None:
+        if not field.data:
+            raise ValidationError(str(_l("Please tick the box to confirm.")))

@@ -18,6 +18,7 @@ DOMAINS = [
     "civicnet.organisations",
     "civicnet.pledges",
     "civicnet.web",
+    "civicnet.api",
     "civicnet.dashboard",
     "civicnet.directory",
     "civicnet.partners",

@@ -175,16 +175,48 @@ def _stack(rows, dim: int | None = None) -> tuple[np.ndarray, np.ndarray, dateti
     return ids, matrix, max(r[2] for r in rows)
 
 
-def network_matrix(network_id: int) -> NetworkMatrix:
-    """The network's matrix for the current encoder, reloaded when its version moved."""
-    encoder = current_encoder()
-    version = db.session.scalar(
+def _version(network_id: int) -> int:
+    return db.session.scalar(
         sa.select(PartnerIndexVersion.version).where(PartnerIndexVersion.network_id == network_id)
     ) or 0
+
+
+def fill_missing(network_id: int, limit: int = 2000) -> int:
+    """Embed up to ``limit`` groups of the network that have no vector yet (groups registered
+    before this feature, or by code that did not call :func:`refresh_organisation`)."""
+    missing = list(db.session.scalars(
+        sa.select(Organisation)
+        .outerjoin(PartnerEmbedding, PartnerEmbedding.organisation_id == Organisation.id)
+        .where(Organisation.network_id == network_id, Organisation.status != OrganisationStatus.WITHDRAWN,
+               PartnerEmbedding.organisation_id.is_(None))
+        .order_by(Organisation.id).limit(limit)
+    ))
+    return update_embeddings(missing) if missing else 0
+
+
+def forget_organisation(organisation_id: int) -> None:
+    """Drop a group's vector (its activities were erased). Flushes, never commits."""
+    row = db.session.get(PartnerEmbedding, organisation_id)
+    if row is not None:
+        network_id = row.network_id
+        db.session.delete(row)
+        _bump_version(network_id)
+        db.session.flush()
+
+
+def network_matrix(network_id: int) -> NetworkMatrix:
+    """The network's matrix for the current encoder, reloaded when its version moved.
+
+    Whenever this process (re)loads a matrix it first embeds groups that have no vector yet.
+    """
+    encoder = current_encoder()
+    version = _version(network_id)
     key = _cache_key(network_id)
     cached = _matrices.get(key)
     if cached is not None and cached.version == version and cached.encoder == encoder.name:
         return cached
+    if fill_missing(network_id):
+        version = _version(network_id)
     with _lock:
         cached = _matrices.get(key)
         if cached is not None and cached.version == version and cached.encoder == encoder.name:

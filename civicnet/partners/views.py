@@ -9,6 +9,12 @@ from ..extensions import db
 from ..organisations.models import Organisation
 from .services import Audience, suggest_partners
 
+
+def N_(message: str) -> str:
+    """Marks a msgid for extraction; DomainError translates it on display."""
+    return message
+
+
 bp = Blueprint("partners", __name__, template_folder="templates")
 
 
@@ -17,6 +23,6 @@ bp = Blueprint("partners", __name__, template_folder="templates")
 def organisation_partners(slug: str, org_id: int):
     org = db.session.get(Organisation, org_id)
     if org is None or org.network_id != g.network.id:
-        raise NotFound("There is no such group in this network.")
+        raise NotFound(N_("There is no such group in this network."))
     suggestions = suggest_partners(org, audience=Audience.ORGANISER, limit=10)
     return render_template("partners/organisation.html", network=g.network, org=org, suggestions=suggestions)

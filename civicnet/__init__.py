@@ -24,6 +24,7 @@ DOMAINS = [
     "civicnet.partners",
     "civicnet.reports",
     "civicnet.notices",
+    "civicnet.meetings",
 ]
 
 

@@ -1,0 +1,12 @@
+"""Meetings: the pledge ceremony and exchange meeting, registration, check-in, breakout groups."""
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from . import models  # noqa: F401
+    from .cli import meetings_cli
+    from .views import bp, public_bp
+
+    app.register_blueprint(bp)
+    app.register_blueprint(public_bp)
+    app.cli.add_command(meetings_cli)

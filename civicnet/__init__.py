@@ -8,7 +8,8 @@ import os
 from flask import Flask
 
 from . import config as config_module
-from .extensions import api, babel, csrf, db, login_manager, migrate
+from . import extensions
+from .extensions import babel, csrf, db, login_manager, migrate
 
 # Each domain package exposes init_app(app) that registers its blueprints and CLI commands.
 DOMAINS = [
@@ -50,7 +51,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
-    api.init_app(app)
+    # Importing the civicnet.api package rebinds the name `api` here; use the extension itself.
+    extensions.api.init_app(app)
     i18n.init_app(app)
 
     from . import db_session, errors, templating

@@ -20,7 +20,7 @@ install: $(STAMP) translations
 
 translations: $(STAMP)
 	@for d in civicnet/translations civicnet/*/translations bots/translations; do \
-	  [ -d "$$d" ] && $(BIN)/pybabel compile -q -d "$$d" || true; done
+	  ls $$d/*/LC_MESSAGES/*.po >/dev/null 2>&1 && $(BIN)/pybabel -q compile -d "$$d" || true; done
 
 migrate: install
 	mkdir -p instance

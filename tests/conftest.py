@@ -36,6 +36,25 @@ def _reset_postgres_schema(url: str) -> None:
     engine.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogs() -> None:
+    """Compile every translations catalog whose .mo is missing or older than its .po."""
+    from pathlib import Path
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    root = Path(__file__).resolve().parent.parent
+    for po in list(root.glob("civicnet/**/translations/*/LC_MESSAGES/*.po")) + list(
+            root.glob("bots/translations/*/LC_MESSAGES/*.po")):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with open(po, "rb") as fh:
+                catalog = read_po(fh)
+            with open(mo, "wb") as fh:
+                write_mo(fh, catalog)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     url = _database_url(tmp_path_factory)

@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, HiddenField, SelectField, SelectMultipleField, StringField,
+from wtforms import (BooleanField, HiddenField, SelectChoice, SelectField, SelectMultipleField, StringField,
                      TextAreaField, widgets)
 from wtforms.validators import ValidationError
 
@@ -57,7 +57,7 @@ def _text(**kw):
 class DetailsForm(FlaskForm):
     name = StringField(_l("Name of the group"), validators=[_text(required=True)],
                        render_kw={"maxlength": 200, "autocomplete": "organization"})
-    kind = SelectField(_l("Kind of group"), choices=[(k.value, label) for k, label in KIND_LABELS.items()],
+    kind = SelectField(_l("Kind of group"), choices=[SelectChoice(k.value, label) for k, label in KIND_LABELS.items()],
                        validate_choice=False, validators=[Check(lambda v, f: validation.clean_kind(v, f))])
     representative = StringField(_l("Representative or contact person"), validators=[_text()],
                                  render_kw={"maxlength": 100, "autocomplete": "name"})
@@ -86,7 +86,7 @@ class DetailsForm(FlaskForm):
 
 
 class GoalsForm(FlaskForm):
-    goals = MultiCheckboxField(_l("SDGs"), choices=[(n, str(n)) for n in range(1, 18)], coerce=str,
+    goals = MultiCheckboxField(_l("SDGs"), choices=[SelectChoice(str(n), str(n)) for n in range(1, 18)], coerce=str,
                                validators=[Check(validation.clean_goals, required=True)])
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from ..accounts.access import organiser_required
 from ..extensions import db
@@ -83,7 +84,8 @@ def _detail(org, status: int = 200, *, new_link: str | None = None, **forms):
 
 def _cluster_form(org, **kwargs) -> ClusterForm:
     form = ClusterForm(data={"cluster": org.cluster.key if org.cluster else ""}, **kwargs)
-    form.cluster.choices = [("", _("No cluster yet"))] + [(c.key, c.name(current_lang())) for c in g.network.clusters]
+    form.cluster.choices = [SelectChoice("", _("No cluster yet"))] + [
+        SelectChoice(c.key, c.name(current_lang())) for c in g.network.clusters]
     return form
 
 

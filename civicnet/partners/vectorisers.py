@@ -49,14 +49,14 @@ class CharTfidfEncoder:
         from ..goals.reference import goal_texts, target_texts
 
         self._hashing = HashingVectorizer(
-            analyzer="char_wb", ngram_range=(2, 4), n_features=2**18, alternate_sign=False, norm=None
+            analyzer="char_wb", ngram_range=(2, 4), n_features=2**16, alternate_sign=False, norm=None
         )
         corpus = [t for g in goal_texts() for t in (g.title_ko, g.title_en, g.short_ko, g.short_en)]
         corpus += [t for target in target_texts() for t in (target.title_ko, target.title_en)]
         counts = self._hashing.transform(corpus)
         self._tfidf = TfidfTransformer(sublinear_tf=True).fit(counts)
         self._projection = SparseRandomProjection(
-            n_components=self.dim, dense_output=True, random_state=20240530
+            n_components=self.dim, density=1 / 32, dense_output=True, random_state=20240530
         ).fit(counts)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:

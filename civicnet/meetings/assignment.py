@@ -6,11 +6,13 @@ Two stages:
 
 1. **Organisation → cluster** maximises the total fit subject to each cluster's seats (the sum of
    its tables' seats, people of one organisation counted together). It is a transportation
-   problem with weights (an organisation of 3 takes 3 seats), solved as an LP with HiGHS dual
-   simplex. A basic optimal solution has at most one fractional organisation per cluster
-   constraint, so the few fractional ones are settled by a small MILP (``scipy.optimize.milp``)
-   over the capacity left. The LP optimum is an upper bound on any assignment, so the reported
-   gap is a proven bound on the loss.
+   problem with weights (an organisation of 3 takes 3 seats), solved as an LP with HiGHS
+   (interior point + crossover to a basic solution). A basic optimal solution has about one
+   fractional organisation per capacity constraint, so the few fractional ones are settled by a
+   small MILP (``scipy.optimize.milp``) over the capacity left; if that loses more than 0.01% the
+   full MILP is solved. Valid count limits per cluster (at most sum(floor(seats / s)) groups of
+   size >= s) keep stage 1 from choosing sets the tables cannot hold. The LP optimum is an upper
+   bound on any assignment, so the reported gap is a proven bound on the loss.
 2. **Cluster → tables**: fit does not depend on the table inside a cluster, so tables are packed
    for balance only: largest organisation first onto the least-loaded table with room (LPT; the
    final spread of loads is at most the largest organisation). If packing cannot seat someone
@@ -35,6 +37,9 @@ PREFERENCE_WEIGHT = 10.0
 # Leaving a person without a seat costs more than any fit gain.
 UNSEATED_PENALTY = 100.0
 _INTEGRAL_TOL = 1e-7
+# When rounding the LP loses more than this share, the full MILP is solved instead.
+EXACT_GAP = 1e-4
+MILP_TIME_LIMIT = 10.0
 
 
 def fit_matrix(
@@ -119,8 +124,13 @@ class Solution:
         }
 
 
-def _cluster_stage(sizes, fit, allowed, capacity) -> tuple[np.ndarray, float]:
-    """Organisation → cluster index (-1 = unseated) maximising fit; returns (choice, LP bound)."""
+def _cluster_stage(sizes, fit, allowed, capacity, count_limits) -> tuple[np.ndarray, float]:
+    """Organisation → cluster index (-1 = unseated) maximising fit; returns (choice, LP bound).
+
+    ``capacity[k]``: seats of cluster k. ``count_limits``: [(k, s, limit)]: at most ``limit``
+    organisations of size ≥ s fit in cluster k (from the table sizes; valid for every packing,
+    they keep stage 1 from choosing sets the tables cannot hold).
+    """
     n, k = fit.shape
     rows, cols = np.nonzero(allowed)
     m = len(rows)
@@ -129,43 +139,60 @@ def _cluster_stage(sizes, fit, allowed, capacity) -> tuple[np.ndarray, float]:
     a_eq = sparse.csr_array(
         (np.ones(m + n), (np.concatenate([rows, np.arange(n)]), np.arange(m + n))), shape=(n, m + n)
     )
-    a_ub = sparse.csr_array((sizes[rows].astype(float), (cols, np.arange(m))), shape=(k, m + n))
-    lp = linprog(cost, A_ub=a_ub, b_ub=capacity.astype(float), A_eq=a_eq, b_eq=np.ones(n),
-                 bounds=(0, 1), method="highs-ds")
+    ub_rows, ub_cols, ub_vals = [cols], [np.arange(m)], [sizes[rows].astype(float)]
+    b_ub = [capacity.astype(float)]
+    for r, (c, s, limit) in enumerate(count_limits, start=k):
+        pairs = np.flatnonzero((cols == c) & (sizes[rows] >= s))
+        ub_rows.append(np.full(len(pairs), r))
+        ub_cols.append(pairs)
+        ub_vals.append(np.ones(len(pairs)))
+        b_ub.append(np.array([float(limit)]))
+    a_ub = sparse.csr_array(
+        (np.concatenate(ub_vals), (np.concatenate(ub_rows), np.concatenate(ub_cols))),
+        shape=(k + len(count_limits), m + n),
+    )
+    b_ub = np.concatenate(b_ub)
+    lp = linprog(cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=np.ones(n), bounds=(0, 1), method="highs-ipm")
     if lp.status != 0:  # pragma: no cover - the problem is always feasible (u = 1)
         raise RuntimeError(f"assignment LP failed: {lp.message}")
     lp_bound = -lp.fun
     x = lp.x
-    choice = np.full(n, -1)
-    x_pairs, x_unseated = x[:m], x[m:]
-    whole_pairs = x_pairs > 1 - _INTEGRAL_TOL
-    choice[rows[whole_pairs]] = cols[whole_pairs]
-    settled = (choice >= 0) | (x_unseated > 1 - _INTEGRAL_TOL)
+    whole = np.zeros(m + n, dtype=bool)
+    whole[:] = x > 1 - _INTEGRAL_TOL
+    settled = np.zeros(n, dtype=bool)
+    settled[rows[whole[:m]]] = True
+    settled[whole[m:]] = True
     fractional = np.flatnonzero(~settled)
+    y = whole.astype(float)  # the integral part of the LP solution
     if len(fractional):
-        # Few organisations (≤ one per cluster in a basic solution): exact MILP over what is left.
-        used = np.bincount(choice[choice >= 0], weights=sizes[choice >= 0], minlength=k)
-        left = capacity - used
-        sub = np.isin(rows, fractional)
-        f_rows, f_cols = rows[sub], cols[sub]
-        index = {org: j for j, org in enumerate(fractional)}
-        local = np.array([index[r] for r in f_rows], dtype=int)
-        fm, fn = len(f_rows), len(fractional)
-        c2 = np.concatenate([-fit[f_rows, f_cols], UNSEATED_PENALTY * sizes[fractional]])
-        eq = sparse.csr_array(
-            (np.ones(fm + fn), (np.concatenate([local, np.arange(fn)]), np.arange(fm + fn))),
-            shape=(fn, fm + fn),
-        )
-        ub = sparse.csr_array((sizes[f_rows].astype(float), (f_cols, np.arange(fm))), shape=(k, fm + fn))
+        # Few organisations (about one per constraint in a basic solution): an exact MILP over
+        # their variables with what the whole organisations leave.
+        var_mask = np.zeros(m + n, dtype=bool)
+        var_mask[:m] = np.isin(rows, fractional)
+        var_mask[m + fractional] = True
+        y[var_mask] = 0.0
+        sub = np.flatnonzero(var_mask)
+        left = b_ub - a_ub @ y
         res = milp(
-            c2, integrality=np.ones(fm + fn),
-            bounds=Bounds(0, 1),
-            constraints=[LinearConstraint(eq, 1, 1), LinearConstraint(ub, -np.inf, left)],
+            cost[sub], integrality=np.ones(len(sub)), bounds=Bounds(0, 1),
+            constraints=[LinearConstraint(a_eq[fractional][:, sub], 1, 1),
+                         LinearConstraint(a_ub[:, sub], -np.inf, left)],
         )
         if res.status != 0:  # pragma: no cover
             raise RuntimeError(f"assignment MILP failed: {res.message}")
-        picked = res.x[:fm] > 0.5
-        choice[f_rows[picked]] = f_cols[picked]
+        y[sub] = res.x > 0.5
+        value = -float(cost @ y)
+        if lp_bound - value > EXACT_GAP * max(1.0, abs(lp_bound)):
+            # Fixing the whole organisations first lost too much (small or tight cases): solve the
+            # full MILP, bounded in time; keep the better of the two.
+            full = milp(cost, integrality=np.ones(m + n), bounds=Bounds(0, 1),
+                        constraints=[LinearConstraint(a_eq, 1, 1), LinearConstraint(a_ub, -np.inf, b_ub)],
+                        options={"time_limit": MILP_TIME_LIMIT, "mip_rel_gap": EXACT_GAP / 10})
+            if full.x is not None and -full.fun > value + 1e-9:
+                y = (full.x > 0.5).astype(float)
+    choice = np.full(n, -1)
+    chosen = y[:m] > 0.5
+    choice[rows[chosen]] = cols[chosen]
     return choice, lp_bound
 
 
@@ -204,13 +231,19 @@ def solve(problem: Problem, *, max_rounds: int = 5) -> Solution:
     capacity = np.array([max(0.0, (table_seats[t] - base_load[t]).clip(min=0).sum()) for t in tables_of])
     biggest_room = np.array([(table_seats[t] - base_load[t]).max() if len(t) else 0 for t in tables_of])
     allowed = sizes[free, None] <= biggest_room[None, :]
+    # At most sum(floor(room / s)) organisations of size >= s fit at a cluster's tables.
+    count_limits = []
+    for s in sorted(set(sizes[free].tolist()) - {1}):
+        for c in range(k):
+            room = (table_seats[tables_of[c]] - base_load[tables_of[c]]).clip(min=0)
+            count_limits.append((c, s, int((room // s).sum())))
 
     lp_bound = None
     unassigned: list[int] = []
     rounds = 0
     if len(free):
         for rounds in range(1, max_rounds + 1):
-            choice, bound = _cluster_stage(sizes[free], fit[free], allowed, capacity)
+            choice, bound = _cluster_stage(sizes[free], fit[free], allowed, capacity, count_limits)
             if lp_bound is None:
                 lp_bound = bound
             overflow = False

@@ -30,6 +30,10 @@ def _svg(width: int, height: int, title: str, desc: str, body: list[str], css_cl
     return Markup(head + "".join(body) + "</svg>")
 
 
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _scale(max_value: int, span: float) -> float:
     return span / max(max_value, 1)
 
@@ -37,7 +41,7 @@ def _scale(max_value: int, span: float) -> float:
 def goal_bars(goals: list[GoalRow], lang: str, *, title: str, desc: str, groups_label: str,
               pledges_label: str, gap_label: str) -> Markup:
     """Horizontal bars per SDG: groups (solid, SDG colour) over pledges (pale, same colour)."""
-    label_w, bar_w, row_h, top = 210, 400, 30, 28
+    label_w, bar_w, row_h, top = 250, 380, 30, 28
     width, height = label_w + bar_w + 90, top + row_h * len(goals) + 10
     top_value = max([g.groups for g in goals] + [g.pledges for g in goals] + [1])
     k = _scale(top_value, bar_w)
@@ -51,7 +55,8 @@ def goal_bars(goals: list[GoalRow], lang: str, *, title: str, desc: str, groups_
         y = top + i * row_h
         name = f"{g.number}. {g.short(lang)}"
         weight = ' font-weight="700"' if g.gap else ""
-        body.append(f'<text x="{label_w - 8}" y="{y + 15}" text-anchor="end"{weight}>{_esc(name)}</text>')
+        body.append(f'<text x="{label_w - 8}" y="{y + 15}" text-anchor="end"{weight}><title>{_esc(name)}</title>'
+                    f'{_esc(_shorten(name, 32))}</text>')
         body.append(f'<rect x="{label_w}" y="{y + 2}" width="{g.groups * k:.1f}" height="13" fill="{g.colour}">'
                      f'<title>{_esc(name)}: {g.groups}</title></rect>')
         body.append(f'<rect x="{label_w}" y="{y + 16}" width="{g.pledges * k:.1f}" height="8" fill="{g.colour}" '
@@ -76,7 +81,7 @@ def cluster_bars(clusters: list[ClusterRow], lang: str, *, title: str, desc: str
     for i, c in enumerate(clusters):
         y = top + i * row_h
         name = c.name(lang) or none_label
-        short = name if len(name) <= 24 else name[:23] + "…"
+        short = _shorten(name, 36)
         body.append(f'<text x="{label_w - 8}" y="{y + 15}" text-anchor="end"><title>{_esc(name)}</title>{_esc(short)}</text>')
         body.append(f'<rect x="{label_w}" y="{y + 2}" width="{c.groups * k:.1f}" height="13" fill="{NEUTRAL}"/>')
         body.append(f'<rect x="{label_w}" y="{y + 16}" width="{c.pledges * k:.1f}" height="8" fill="{SECOND}"/>')
@@ -101,11 +106,14 @@ def timeline(months: list[str], registrations: list[int], pledges: list[int], *,
         f'<text x="{left - 6}" y="{top + 8}" text-anchor="end" font-size="11">{top_value}</text>',
     ]
     bar = (slot - 8) / 2
+    label_every = max(1, -(-40 // slot))  # a label needs about 40 units
     for i, month in enumerate(months):
         x = left + i * slot + 4
         for j, (value, colour) in enumerate(((registrations[i], NEUTRAL), (pledges[i], SECOND))):
             h = value * k
             body.append(f'<rect x="{x + j * bar:.1f}" y="{top + plot_h - h:.1f}" width="{bar:.1f}" height="{h:.1f}" '
                         f'fill="{colour}"><title>{month}: {value}</title></rect>')
-        body.append(f'<text x="{x + bar:.1f}" y="{top + plot_h + 16}" text-anchor="middle" font-size="11">{month[2:]}</text>')
+        if i % label_every == 0 or i == len(months) - 1:
+            body.append(f'<text x="{x + bar:.1f}" y="{top + plot_h + 16}" text-anchor="middle" font-size="11">'
+                        f'{month[2:]}</text>')
     return _svg(width, height, title, desc, body, "timeline")

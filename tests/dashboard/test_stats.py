@@ -75,7 +75,7 @@ def test_dashboard_page_shows_the_counted_numbers(client, network, scenario, org
     assert html.count('role="img"') == 3
     assert "#26BDE2" in html and "#E5243B" in html
     # Gap tiles are marked for everyone, not only by colour.
-    assert html.count('class="sdg-tile gap"') == len(want["gaps"])
+    assert html.count('class="cov-tile gap"') == len(want["gaps"])
     # Nothing loaded from elsewhere.
     assert not re.search(r'(src|href)="(https?:)?//', html)
     assert "<script" not in html

@@ -1,0 +1,101 @@
+"""The yearly report: PDF, CSV and XLSX carry the same counts as the database."""
+import csv
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.builders import login, make_user
+from tests.dashboard.scenario import expected
+
+
+def _csv(client, network, table="sdgs", year=2024):
+    response = client.get(f"/o/{network.slug}/reports/{year}.csv?table={table}")
+    assert response.status_code == 200
+    assert response.data.startswith("\ufeff".encode())
+    assert response.headers["Content-Type"].startswith("text/csv")
+    return list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
+
+
+def test_sdg_csv_has_one_row_per_goal_with_counted_numbers(client, network, scenario, organiser):
+    login(client, organiser)
+    rows = _csv(client, network)
+    want = expected(network, year=2024)
+    assert [int(r["sdg"]) for r in rows] == list(range(1, 18))
+    for row in rows:
+        n = int(row["sdg"])
+        assert int(row["groups"]) == want["goal_groups"][n]
+        assert int(row["pledges"]) == want["goal_pledges"][n]
+        assert row["gap"] == ("yes" if n in want["gaps"] else "no")
+        assert float(row["share_of_groups_pct"]) == round(100 * want["goal_groups"][n] / want["groups"], 1)
+        assert row["year"] == "2024" and row["network"] == network.slug
+    assert rows[5]["sdg_name_ko"] and rows[5]["sdg_name_en"] == "Clean water and sanitation" or rows[5]["sdg_name_en"]
+    assert rows[11]["clusters"].split() == [c.key for c in network.clusters if 12 in c.goal_numbers]
+
+
+def test_other_csv_tables(client, network, scenario, organiser):
+    login(client, organiser)
+    want = expected(network, year=2024)
+    clusters = {r["cluster"]: (int(r["groups"]), int(r["pledges"])) for r in _csv(client, network, "clusters")}
+    assert clusters == want["clusters"]
+    participation = {(r["measure"], r["kind"]): int(r["value"]) for r in _csv(client, network, "participation")}
+    assert participation[("groups", "")] == want["groups"]
+    assert participation[("pledges", "")] == want["pledges"]
+    assert {k: v for (m, k), v in participation.items() if m == "groups_by_kind"} == dict(want["kinds"])
+    timeline = _csv(client, network, "timeline")
+    assert sum(int(r["registrations"]) for r in timeline) == want["groups"]
+    assert sum(int(r["pledges"]) for r in timeline) == want["pledges"]
+    actions = _csv(client, network, "actions")
+    titles = {r["title"] for r in actions}
+    assert "무심천 함께 줍깅" in titles
+    assert "'=HYPERLINK(\"x\")" in titles  # formulas are neutralised
+    assert client.get(f"/o/{network.slug}/reports/2024.csv?table=secrets").status_code == 404
+
+
+def test_xlsx_workbook(client, network, scenario, organiser):
+    login(client, organiser)
+    response = client.get(f"/o/{network.slug}/reports/2024.xlsx")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.data))
+    assert book.sheetnames == ["sdgs", "clusters", "participation", "timeline", "actions"]
+    sheet = book["sdgs"]
+    header = [c.value for c in sheet[1]]
+    want = expected(network, year=2024)
+    rows = [dict(zip(header, [c.value for c in row])) for row in sheet.iter_rows(min_row=2)]
+    assert {r["sdg"]: (r["groups"], r["pledges"]) for r in rows} == {
+        n: (want["goal_groups"][n], want["goal_pledges"][n]) for n in range(1, 18)}
+    assert sheet.cell(row=7, column=3).fill.fgColor.rgb.endswith("26BDE2")  # SDG 6 in its colour
+    assert all(not str(c.value).startswith("=") for row in book["actions"].iter_rows() for c in row if c.value)
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_pdf_is_a4_with_korean_font(client, network, scenario, organiser, lang):
+    login(client, organiser)
+    response = client.get(f"/o/{network.slug}/reports/2024.pdf?lang={lang}")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF")
+    assert b"HYGothic-Medium" in response.data
+    assert b"/MediaBox [ 0 0 595.2756 841.8898 ]" in response.data  # A4
+    assert f"report-2024-{lang}.pdf" in response.headers["Content-Disposition"]
+
+
+@pytest.mark.parametrize("lang,title", [("ko", "연간 보고서"), ("en", "Yearly report")])
+def test_report_page(client, network, scenario, organiser, lang, title):
+    login(client, organiser)
+    html = client.get(f"/o/{network.slug}/reports/?year=2023&lang={lang}").get_data(as_text=True)
+    want = expected(network, year=2023)
+    assert title in html
+    assert f'<strong id="total-groups">{want["groups"]}</strong>' in html
+    assert "/reports/2023.pdf" in html and "/reports/2023.xlsx" in html
+
+
+def test_organisers_of_other_networks_get_404(client, network, scenario):
+    login(client, make_user(scenario["other_network"], "admin"))
+    for path in ("reports/", "reports/2024.pdf", "reports/2024.csv", "reports/2024.xlsx"):
+        assert client.get(f"/o/{network.slug}/{path}").status_code == 404, path
+
+
+def test_absurd_year_is_404(client, network, organiser):
+    login(client, organiser)
+    assert client.get(f"/o/{network.slug}/reports/99999.pdf").status_code == 404

@@ -1,5 +1,5 @@
 """Organiser accounts, login and API tokens."""
-from flask import Flask
+from flask import Flask, g
 
 from ..extensions import db, login_manager
 
@@ -18,6 +18,12 @@ def init_app(app: Flask) -> None:
             return db.session.get(User, int(user_id))
         except ValueError:
             return None
+
+    @app.before_request
+    def _forget_cached_user() -> None:
+        # Requests made inside an existing app context (tests, scripts) share `g`; never reuse
+        # the user Flask-Login cached for an earlier request.
+        g.pop("_login_user", None)
 
     app.register_blueprint(bp)
     app.cli.add_command(user_cli)

@@ -16,6 +16,8 @@ log = logging.getLogger(__name__)
 
 # How many nearest rows are looked at before filtering (withdrawn, unlisted, self).
 CANDIDATES = 200
+# Candidates read from the database per round trip.
+CHUNK = 50
 # Below this cosine similarity two activity texts are not called "similar".
 MIN_SIMILARITY = 0.15
 
@@ -79,37 +81,43 @@ def suggest_partners(org: Organisation, *, audience: str = Audience.ORGANISER, l
     ranked = nearest(org)
     if not ranked:
         return result
-    ids = [i for i, _ in ranked]
-    query = sa.select(Organisation).where(
-        Organisation.id.in_(ids), Organisation.network_id == org.network_id,
-        Organisation.status != OrganisationStatus.WITHDRAWN,
-    )
-    if audience == Audience.GROUP:
-        query = query.where(Organisation.public_listing.is_(True))
-    found = {o.id: o for o in db.session.scalars(query)}
     own_goals = set(org.goal_numbers)
     pool: list[Suggestion] = []
-    for org_id, score in ranked:
-        other = found.get(org_id)
-        if other is None:
-            continue
-        if audience == Audience.GROUP and other.kind == OrganisationKind.INDIVIDUAL:
-            continue  # individual citizens are never suggested to other groups by name
-        shared = [n for n in other.goal_numbers if n in own_goals]
-        pool.append(Suggestion(other, round(score, 3), sorted(shared), "similar"))
+    # Candidates are read from the database in rank order, a chunk at a time, until both lists
+    # can be filled; most requests read only the first chunk.
+    for start in range(0, len(ranked), CHUNK):
+        chunk = ranked[start:start + CHUNK]
+        query = sa.select(Organisation).where(
+            Organisation.id.in_([i for i, _ in chunk]), Organisation.network_id == org.network_id,
+            Organisation.status != OrganisationStatus.WITHDRAWN,
+        )
+        if audience == Audience.GROUP:
+            query = query.where(Organisation.public_listing.is_(True),
+                                Organisation.kind != OrganisationKind.INDIVIDUAL)
+        found = {o.id: o for o in db.session.scalars(query)}
+        for org_id, score in chunk:
+            other = found.get(org_id)
+            if other is not None:
+                shared = [n for n in other.goal_numbers if n in own_goals]
+                pool.append(Suggestion(other, round(score, 3), sorted(shared), "similar"))
+        similar_count = sum(1 for s in pool if s.score >= MIN_SIMILARITY)
+        complementary_count = sum(1 for s in pool if _complements(org, s))
+        if similar_count >= limit and complementary_count >= 2 * limit:
+            break
     similar = [s for s in pool if s.score >= MIN_SIMILARITY][:limit]
     taken = {s.organisation.id for s in similar}
-    complementary = [
-        s for s in pool
-        if s.organisation.id not in taken and s.shared_goals
-        and (s.organisation.kind != org.kind or s.organisation.cluster_id != org.cluster_id)
-    ]
+    complementary = [s for s in pool if s.organisation.id not in taken and _complements(org, s)]
     complementary.sort(key=lambda s: (-len(s.shared_goals), -s.score))
     for s in complementary:
         s.kind = "complementary"
     result.similar = similar
     result.complementary = complementary[:limit]
     return result
+
+
+def _complements(org: Organisation, s: Suggestion) -> bool:
+    """Shares an SDG but is a different kind of group or sits in another cluster."""
+    return bool(s.shared_goals) and (s.organisation.kind != org.kind or s.organisation.cluster_id != org.cluster_id)
 
 
 def suggestions_or_none(org: Organisation | None, audience: str = Audience.ORGANISER,

@@ -80,6 +80,8 @@ def _goals(value: str) -> list[int]:
 
 def _yes(value: str) -> bool:
     text = _key(value)
+    if any(word in text for word in ("않", "안함", "미동의", "거부", "비동의")) or text in {"no", "n", "아니오", "아니요"}:
+        return False
     return text in YES or text.startswith("동의") or text.startswith("yes") or text.startswith("예")
 
 

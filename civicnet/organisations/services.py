@@ -91,6 +91,18 @@ class Page:
         self.pages = max(1, -(-self.total // self.per_page))
 
 
+def savepoint():
+    """``begin_nested()`` that is a real SAVEPOINT inside a transaction on SQLite too.
+
+    pysqlite only opens a transaction before the first INSERT/UPDATE/DELETE; a SAVEPOINT issued
+    before that becomes the outermost transaction and its RELEASE commits. Open it first.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")
+    return db.session.begin_nested()
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -258,21 +270,21 @@ def register_organisation(network: Network, data: Mapping[str, object], *, goals
                        status=OrganisationStatus.REGISTERED, consent_version=str(consent_version)[:32],
                        consent_text=consent_text, consented_at=utcnow(), **clean)
     # Stay in a savepoint so a lost race undoes only this insert, not the caller's transaction.
-    savepoint = db.session.begin_nested()
+    nested = savepoint()
     try:
         db.session.add(org)
         db.session.flush()
         _apply_goals(org, numbers, suggestions, GoalSource.CHOSEN)
         db.session.flush()
     except IntegrityError:
-        savepoint.rollback()
+        nested.rollback()
         winner = db.session.scalar(sa.select(Organisation).where(
             Organisation.network_id == network.id, Organisation.name_key == org.name_key,
             Organisation.contact_key == org.contact_key))
         if winner is None:
             raise
         return RegistrationResult(winner, created=False)
-    savepoint.commit()
+    nested.commit()
     _record(org, "registered", actor_kind, actor_user_id, goals=numbers,
             suggested=sorted(int(k) for k in (suggestions or {})), consent_version=org.consent_version)
     token = issue_edit_token(org, revoke_existing=False, actor_kind=actor_kind, actor_user_id=actor_user_id)

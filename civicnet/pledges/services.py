@@ -21,6 +21,7 @@ from ..extensions import db
 from ..goals.services import goals_by_number
 from ..organisations import validation
 from ..organisations.models import Organisation, OrganisationChange, OrganisationStatus
+from ..organisations.services import savepoint
 from ..timeutil import utcnow
 from .models import Pledge
 
@@ -60,14 +61,14 @@ def sign_pledge(organisation: Organisation, signer_name: str, goals: Iterable[in
                     pledge_version=network.pledge_version, signer_name=signer, joint_action=action,
                     signed_at=utcnow())
     pledge.goals = goals_by_number(numbers)
-    savepoint = db.session.begin_nested()
+    nested = savepoint()
     try:
         db.session.add(pledge)
         db.session.flush()
     except IntegrityError:
-        savepoint.rollback()
+        nested.rollback()
         raise Conflict("This group has already signed the pledge for %(edition)d.", edition=edition) from None
-    savepoint.commit()
+    nested.commit()
     _record(organisation, "pledge_signed", actor_kind, actor_user_id, edition=edition,
             pledge_version=network.pledge_version, goals=numbers)
     db.session.flush()

@@ -107,29 +107,41 @@ def seating(meeting: Meeting) -> tuple[list[tuple[BreakoutTable, list[Registrati
 def classifier_cluster_scores(organisations: list[Organisation], clusters: list[Cluster]) -> list[dict[int, float]]:
     """Classifier scores per cluster index for each organisation; {} where there are none.
 
-    Uses ``civicnet.matching.services.stored_cluster_scores`` when the matching domain provides
-    it; otherwise the classifier's stored SDG scores (``OrganisationGoal.suggested_score``) are
-    mapped through the network's cluster→SDG mapping (best SDG score of the cluster).
+    Reads the matching domain's last stored suggestion (``MatchingSuggestion.result["clusters"]``,
+    keyed by cluster key). Groups without one fall back on the classifier's stored SDG scores
+    (``OrganisationGoal.suggested_score``) mapped through the network's cluster→SDG mapping
+    (best SDG score within the cluster).
     """
+    index = {c.key: k for k, c in enumerate(clusters)}
+    stored: dict[int, dict[int, float]] = {}
     try:
-        from ..matching.services import stored_cluster_scores  # type: ignore[attr-defined]
-    except ImportError:
-        stored_cluster_scores = None
-    index = {c.id: k for k, c in enumerate(clusters)}
-    if stored_cluster_scores is not None:
-        stored = stored_cluster_scores([o.id for o in organisations])
-        return [{index[c]: s for c, s in stored.get(o.id, {}).items() if c in index} for o in organisations]
+        from ..matching.models import MatchingSuggestion
+    except ImportError:  # pragma: no cover - the matching domain is optional
+        MatchingSuggestion = None
+    if MatchingSuggestion is not None and organisations:
+        ids = [o.id for o in organisations]
+        for start in range(0, len(ids), 500):
+            rows = db.session.scalars(sa.select(MatchingSuggestion).where(
+                MatchingSuggestion.organisation_id.in_(ids[start:start + 500])))
+            for row in rows:
+                clusters_scored = (row.result or {}).get("clusters") or []
+                stored[row.organisation_id] = {
+                    index[item["key"]]: float(item["score"]) for item in clusters_scored
+                    if isinstance(item, dict) and item.get("key") in index and item.get("score") is not None
+                }
     cluster_goals = [set(c.goal_numbers) for c in clusters]
     result = []
     for organisation in organisations:
+        if organisation.id in stored:
+            result.append(stored[organisation.id])
+            continue
         goal_scores = {link.goal_number: link.suggested_score for link in organisation.goal_links
                        if link.suggested_score is not None}
         scores = {}
-        if goal_scores:
-            for k, goals in enumerate(cluster_goals):
-                best = max((goal_scores[g] for g in goals if g in goal_scores), default=None)
-                if best is not None:
-                    scores[k] = best
+        for k, goals in enumerate(cluster_goals):
+            best = max((goal_scores[g] for g in goals if g in goal_scores), default=None)
+            if best is not None:
+                scores[k] = best
         result.append(scores)
     return result
 

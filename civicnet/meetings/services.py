@@ -374,3 +374,23 @@ def search_registrations(meeting: Meeting, query: str, limit: int = 30) -> list[
             found.append(registration)
     found.sort(key=lambda r: r.organisation.name)
     return found[:limit]
+
+
+# --- personal data ----------------------------------------------------------------------------
+
+def forget_organisation(organisation: Organisation) -> int:
+    """On erasure of a group's personal data: cancel its live registrations (freeing seats for the
+    waiting list) and delete attendee names and accessibility notes. Returns registrations touched."""
+    touched = 0
+    for registration in db.session.scalars(
+            sa.select(Registration).where(Registration.organisation_id == organisation.id)):
+        if registration.status != RegistrationStatus.CANCELLED:
+            cancel_registration(registration, actor_kind="system")
+        registration.attendee_names, registration.accessibility = [], ""
+        touched += 1
+    db.session.flush()
+    return touched
+
+
+def _on_personal_data_erased(organisation, **_extra) -> None:
+    forget_organisation(organisation)

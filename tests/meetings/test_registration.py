@@ -151,3 +151,39 @@ def test_search_by_name(meeting, network):
     assert services.search_registrations(meeting, "바다")[0].organisation is org
     assert services.search_registrations(meeting, "무심천")[0].organisation is org
     assert services.search_registrations(meeting, "없는이름") == []
+
+
+def test_classifier_scores_from_matching_or_sdg_scores(network):
+    from civicnet.matching.models import MatchingSuggestion
+    from civicnet.organisations.models import OrganisationGoal
+
+    scored = make_organisation(network)
+    db.session.add(MatchingSuggestion(organisation_id=scored.id, network_id=network.id, model_version="t",
+                                      suggested=[15], top_cluster="nature",
+                                      result={"clusters": [{"key": "nature", "score": 0.9},
+                                                           {"key": "unknown", "score": 0.5}]}))
+    fallback = make_organisation(network)
+    fallback.goal_links.append(OrganisationGoal(goal_number=14, selected=False, source="suggested",
+                                                suggested=True, suggested_score=0.7))
+    plain = make_organisation(network)
+    db.session.commit()
+    clusters = list(network.clusters)
+    nature = next(k for k, c in enumerate(clusters) if c.key == "nature")
+    scores = breakouts.classifier_cluster_scores([scored, fallback, plain], clusters)
+    assert scores[0] == {nature: 0.9}
+    assert scores[1] == {nature: 0.7}  # SDG 14 sits only in the nature cluster
+    assert scores[2] == {}
+
+
+def test_erasing_a_group_clears_its_attendee_names_and_frees_seats(network):
+    from civicnet.organisations.services import erase_personal_data
+
+    meeting = make_meeting(network, capacity=1, per_org=2)
+    org = make_organisation(network)
+    registration, _ = services.register(meeting, org, attendees=1, attendee_names=["김하늘"], accessibility="휠체어")
+    waiting, _ = services.register(meeting, make_organisation(network))
+    db.session.commit()
+    erase_personal_data(org, actor_kind="group")
+    db.session.commit()
+    assert registration.attendee_names == [] and registration.accessibility == ""
+    assert registration.status == "cancelled" and waiting.status == "confirmed"

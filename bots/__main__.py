@@ -1,0 +1,4 @@
+"""``python -m bots``: the Telegram bot process (polling or webhook, see BOT_MODE)."""
+from .app import main
+
+main()

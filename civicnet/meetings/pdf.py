@@ -1,11 +1,13 @@
 """Printable A4 PDFs in Korean: one page per breakout table, and the reception sign-in sheet.
 
-Korean text uses ReportLab's built-in CID font HYGothic-Medium (no font file, no network).
-SDGs are drawn as squares in the official UN colours with their number.
+Korean text uses ReportLab's built-in CID font HYGothic-Medium (no font file, no network; PDF
+viewers supply the glyphs). Set ``CIVICNET_PDF_FONT`` to a Korean TrueType file (e.g. Noto Sans KR)
+to embed it instead. SDGs are drawn as squares in the official UN colours with their number.
 """
 from __future__ import annotations
 
 import io
+import os
 from datetime import datetime
 
 from reportlab.lib.colors import HexColor, black, white
@@ -13,6 +15,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from ..goals.reference import GOAL_COLOURS
@@ -25,9 +28,14 @@ _registered = False
 
 
 def _font() -> str:
-    global _registered
+    global _registered, FONT
     if not _registered:
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+        path = os.environ.get("CIVICNET_PDF_FONT")
+        if path and os.path.isfile(path):
+            pdfmetrics.registerFont(TTFont("CivicNetKorean", path))
+            FONT = "CivicNetKorean"
+        else:
+            pdfmetrics.registerFont(UnicodeCIDFont(FONT))
         _registered = True
     return FONT
 

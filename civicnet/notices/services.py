@@ -337,3 +337,18 @@ def notify_member(organisation_id: int, network_id: int, body_ko: str, body_en: 
 
     enqueue_after_commit(notice.id)
     return notice
+
+
+def telegram_overview(network: Network) -> list[dict]:
+    """Each member of the network with its Telegram status (for the organisers' page)."""
+    rows = db.session.execute(
+        sa.select(Organisation.id, Organisation.name, Organisation.status, TelegramChat.subscribed,
+                  TelegramChat.unreachable_at, TelegramChat.id)
+        .outerjoin(TelegramChat, TelegramChat.organisation_id == Organisation.id)
+        .where(Organisation.network_id == network.id).order_by(Organisation.name)).all()
+    out = []
+    for org_id, name, status, subscribed, unreachable_at, chat_ref in rows:
+        state = ("none" if chat_ref is None else "blocked" if unreachable_at else
+                 "unsubscribed" if not subscribed else "linked")
+        out.append({"id": org_id, "name": name, "status": status, "telegram": state})
+    return out

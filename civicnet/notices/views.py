@@ -89,6 +89,14 @@ def retry(slug: str, notice_id: int):
     return redirect(url_for(".status", slug=slug, notice_id=notice.id))
 
 
+@bp.get("/telegram")
+@organiser_required()
+def telegram(slug: str):
+    """Members and whether they receive notices by Telegram; buttons to make a link or an invitation."""
+    return render_template("notices/telegram.html", network=g.network, rows=services.telegram_overview(g.network),
+                           form=ConfirmForm())
+
+
 @bp.post("/telegram/invite")
 @organiser_required()
 def invite(slug: str):

@@ -1,0 +1,212 @@
+"""Deep links, /meetings with a full meeting, /my, /delete, /stop, idle reminders, the webhook."""
+from __future__ import annotations
+
+import http.client
+import json
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from bots.app import sweep_idle
+from bots.webhook import start_webhook_server
+from civicnet.extensions import db
+from civicnet.meetings import services as meetings
+from civicnet.notices import services as notices
+from civicnet.notices.models import BotState, Delivery, LinkToken, Notice, TelegramChat
+from civicnet.organisations.models import Organisation
+from civicnet.timeutil import utcnow
+from tests.builders import make_network, make_organisation
+from tests.notices.conftest import run_sender
+
+
+def linked_member(network, chat_id: int, **fields) -> Organisation:
+    org = make_organisation(network, **fields)
+    notices.link_chat(chat_id, network, org, language="ko", consent_version="1")
+    db.session.commit()
+    return org
+
+
+def make_meeting(network, capacity: int = 1):
+    meeting = meetings.create_meeting(network, {
+        "title_ko": "협약식 및 교류회", "title_en": "Pledge ceremony", "venue_ko": "서원구청 대회의실",
+        "starts_at": utcnow() + timedelta(days=10), "ends_at": utcnow() + timedelta(days=10, hours=2),
+        "capacity": capacity, "per_organisation_limit": 2})
+    db.session.commit()
+    return meeting
+
+
+def test_deep_link_ties_a_web_registered_member_once(app, network, bot, fake_tg):
+    org = make_organisation(network, name="웹으로 등록한 단체")
+    token, url = notices.issue_link_token(network, org)
+    db.session.commit()
+    assert url == f"https://t.me/{app.config['TELEGRAM_BOT_USERNAME']}?start={token}"
+    assert db.session.scalar(sa.select(LinkToken.token_hash)) != token  # only the digest is kept
+
+    fake_tg.send_text(6001, f"/start {token}")
+    assert "웹으로 등록한 단체에 연결되었습니다" in fake_tg.next_message(6001).text
+    chat = db.session.scalar(sa.select(TelegramChat).where(TelegramChat.chat_id == 6001))
+    assert chat.organisation_id == org.id and chat.can_receive
+
+    fake_tg.send_text(6002, f"/start {token}")  # one-time: a second chat cannot use it
+    assert "링크" in fake_tg.next_message(6002).text
+    assert db.session.scalar(sa.select(TelegramChat).where(TelegramChat.chat_id == 6002)) is None
+
+    expired, _url = notices.issue_link_token(network, org, ttl_hours=-1)
+    db.session.commit()
+    fake_tg.send_text(6003, f"/start {expired}")
+    assert "링크" in fake_tg.next_message(6003).text
+
+    fake_tg.send_text(6001, "/start")  # already linked: greeted, no new registration
+    assert "등록되어 있으며" in fake_tg.next_message(6001).text
+
+
+def test_invitation_link_registers_in_the_inviting_network(app, network, bot, fake_tg, monkeypatch):
+    from tests.bots.test_registration import broken_classifier
+
+    broken_classifier(monkeypatch)
+    other = make_network("daejeon")
+    token, _url = notices.issue_link_token(other, None)
+    db.session.commit()
+    chat = 6100
+    fake_tg.send_text(chat, f"/start {token}")
+    fake_tg.press(chat, "lang:ko", fake_tg.next_message(chat))
+    fake_tg.press(chat, "kind:individual", fake_tg.next_message(chat))
+    fake_tg.next_message(chat)
+    fake_tg.send_text(chat, "박초대")
+    fake_tg.next_message(chat)
+    fake_tg.share_contact(chat, "+82 10-5555-6666")
+    fake_tg.next_message(chat)
+    fake_tg.next_message(chat)
+    fake_tg.send_text(chat, "동네에서 기후 행동 모임을 만들고 싶습니다.")
+    fake_tg.press(chat, "sdg:13", fake_tg.next_message(chat))
+    fake_tg.press(chat, "sdg:done", fake_tg.next_message(chat))
+    cluster_q = fake_tg.next_message(chat)
+    assert "초록" in cluster_q.text or any("초록" in b["text"] for b in cluster_q.buttons())
+    fake_tg.press(chat, "cl:green", cluster_q)
+    fake_tg.press(chat, "consent:yes", fake_tg.next_message(chat))
+    fake_tg.press(chat, "confirm:yes", fake_tg.next_message(chat))
+    assert "환영합니다" in fake_tg.next_message(chat).text
+    db.session.expire_all()
+    org = db.session.scalar(sa.select(Organisation).where(Organisation.name == "박초대"))
+    assert org.network_id == other.id and org.cluster.key == "green"
+
+
+def test_rsvp_to_a_full_meeting_waits_then_is_promoted(app, network, bot, fake_tg):
+    meeting = make_meeting(network, capacity=1)
+    first = make_organisation(network, name="먼저 온 단체")
+    first_reg, _token = meetings.register(meeting, first)
+    me = linked_member(network, 6200, name="늦게 온 단체", cluster_key="nature")
+    meeting_id = meeting.id
+
+    fake_tg.send_text(6200, "/meetings")
+    listing = fake_tg.next_message(6200)
+    assert "협약식 및 교류회" in listing.text and "남은 자리: 0" in listing.text
+    assert "내 분야:" in listing.text
+    fake_tg.press(6200, f"mt:att:{meeting_id}", listing)
+    waiting = fake_tg.next_message(6200)
+    assert waiting.method == "editMessageText" and "대기자 1번" in waiting.text
+    assert waiting.buttons()[0]["callback_data"] == f"mt:can:{meeting_id}"
+
+    # Someone cancels on the web: the meetings service promotes us and signals; we queue a notice.
+    db.session.expire_all()
+    meetings.cancel_registration(db.session.get(type(first_reg), first_reg.id))
+    db.session.commit()
+    notice = db.session.scalar(sa.select(Notice).where(Notice.kind == "promotion"))
+    assert notice is not None and notice.audience_ref == me.id
+    run_sender(fake_tg, notice_id=notice.id)
+    assert "대기자 명단에서" in fake_tg.next_message(6200).text
+
+    fake_tg.send_text(6200, "/meetings")
+    listing = fake_tg.next_message(6200)
+    assert "참석 신청이 되어 있습니다" in listing.text
+    fake_tg.press(6200, f"mt:can:{meeting_id}", listing)
+    cancelled = fake_tg.next_message(6200)
+    assert "남은 자리: 1" in cancelled.text
+
+
+def test_my_data_then_delete_after_confirmation(app, network, bot, fake_tg):
+    org = linked_member(network, 6300, name="지울 단체", phone="010-7777-8888", email=None)
+    org_id = org.id
+    fake_tg.send_text(6300, "/my")
+    mine = fake_tg.next_message(6300)
+    assert "지울 단체" in mine.text and "010-7777-8888" in mine.text and "6300" in mine.text
+
+    fake_tg.send_text(6300, "/delete")
+    ask = fake_tg.next_message(6300)
+    fake_tg.press(6300, "del:no", ask)
+    assert "삭제하지 않았습니다" in fake_tg.next_message(6300).text
+    db.session.expire_all()
+    assert db.session.get(Organisation, org_id).name == "지울 단체"
+
+    fake_tg.send_text(6300, "/delete")
+    fake_tg.press(6300, "del:yes", fake_tg.next_message(6300))
+    assert "삭제했습니다" in fake_tg.next_message(6300).text
+    db.session.expire_all()
+    erased = db.session.get(Organisation, org_id)
+    assert erased.name != "지울 단체" and erased.phone is None and erased.status == "withdrawn"
+    assert db.session.scalar(sa.select(TelegramChat).where(TelegramChat.chat_id == 6300)) is None
+    fake_tg.send_text(6300, "/my")
+    assert "가지고 있지 않습니다" in fake_tg.next_message(6300).text
+
+
+def test_stop_unsubscribes_from_notices(app, network, bot, fake_tg):
+    linked_member(network, 6400)
+    fake_tg.send_text(6400, "/stop")
+    assert "알림을 보내지 않습니다" in fake_tg.next_message(6400).text
+    notice = notices.create_notice(network, "공지", None, "network")
+    db.session.commit()
+    delivery = db.session.scalar(sa.select(Delivery).where(Delivery.notice_id == notice.id))
+    assert delivery.state == "unreachable" and delivery.error == "unsubscribed"
+    fake_tg.send_text(6400, "/start")  # /start subscribes again
+    fake_tg.next_message(6400)
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(TelegramChat.subscribed).where(TelegramChat.chat_id == 6400)) is True
+
+
+def test_silent_registrant_is_reminded_once_then_dropped(app, network, bot, fake_tg):
+    chat = 6500
+    fake_tg.send_text(chat, "/start")
+    fake_tg.press(chat, "lang:en", fake_tg.next_message(chat))
+    fake_tg.next_message(chat)
+    started = bot.application.user_data[chat]["reg"]["at"]
+
+    assert bot.run(lambda a: sweep_idle(a, 60, 600, now=started + 61)) == (1, 0)
+    assert "Are you still there?" in fake_tg.next_message(chat).text
+    assert bot.run(lambda a: sweep_idle(a, 60, 600, now=started + 120)) == (0, 0)  # only once
+    assert bot.run(lambda a: sweep_idle(a, 60, 600, now=started + 601)) == (0, 1)
+    assert "stopped after a long silence" in fake_tg.next_message(chat).text
+    rows = db.session.scalars(sa.select(BotState.data).where(BotState.namespace == "user")).all()
+    assert all("reg" not in (row or {}) for row in rows)  # the half-done answers are gone
+    fake_tg.press(chat, "kind:individual")
+    assert "Send /start to begin again" in fake_tg.next_message(chat).text
+
+
+def test_webhook_checks_the_secret_token(app, network, bot, fake_tg):
+    secret = "s3cret-token-for-tests-0123456789"
+
+    async def start(application):
+        server = await start_webhook_server(application, listen="127.0.0.1", port=0, path="/tg", secret=secret)
+        return server, server.sockets[0].getsockname()[1]
+
+    server, port = bot.run(start)
+
+    def post(headers: dict, body: dict) -> int:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        data = json.dumps(body).encode()
+        conn.request("POST", "/tg", body=data, headers={"Content-Type": "application/json", **headers})
+        status = conn.getresponse().status
+        conn.close()
+        return status
+
+    update = dict(fake_tg.make_message_update(6600, "/help"), update_id=999)
+    try:
+        assert post({}, update) == 403
+        assert post({"X-Telegram-Bot-Api-Secret-Token": "wrong"}, update) == 403
+        assert post({"X-Telegram-Bot-Api-Secret-Token": secret}, update) == 200
+        assert "/meetings" in fake_tg.next_message(6600).text
+    finally:
+        async def close(_application):
+            server.close()
+            await server.wait_closed()
+
+        bot.run(close)

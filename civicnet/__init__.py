@@ -26,6 +26,7 @@ DOMAINS = [
     "civicnet.reports",
     "civicnet.notices",
     "civicnet.meetings",
+    "civicnet.matching",
 ]
 
 

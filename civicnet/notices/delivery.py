@@ -24,6 +24,7 @@ import asyncio
 import logging
 import os
 import socket
+import time
 import uuid
 import warnings
 from dataclasses import dataclass, field
@@ -66,6 +67,7 @@ class DrainReport:
     rate_limited: int = 0
     interrupted: int = 0
     pauses: list[float] = field(default_factory=list)
+    request_times: list[float] = field(default_factory=list)  # monotonic, when each request left
 
 
 def recover_interrupted(engine: Engine, lease_seconds: float) -> int:
@@ -116,16 +118,19 @@ class Sender:
         self._results: list[tuple[int, str, str | None, int | None, int | None]] = []
         self.report = DrainReport()
 
-    def _body(self, notice_id: int, lang: str) -> str:
-        if notice_id not in self._bodies:
+    def _load_bodies(self, notice_ids: set[int]) -> None:
+        missing = notice_ids - set(self._bodies)
+        if missing:
             with self.engine.connect() as conn:
-                row = conn.execute(sa.select(Notice.body_ko, Notice.body_en).where(Notice.id == notice_id)).one()
-            self._bodies[notice_id] = (row[0], row[1])
+                for row in conn.execute(sa.select(Notice.id, Notice.body_ko, Notice.body_en)
+                                        .where(Notice.id.in_(missing))):
+                    self._bodies[row.id] = (row.body_ko, row.body_en)
+
+    def _body(self, notice_id: int, lang: str) -> str:
         ko, en = self._bodies[notice_id]
         return en if lang == "en" and en else ko
 
-    def _write_results(self, conn) -> None:
-        results, self._results = self._results, []
+    def _write_results(self, conn, results: list) -> None:
         now = utcnow()
         for delivery_id, state, error, message_id, chat_ref in results:
             values = {"state": state, "error": error, "message_id": message_id,
@@ -137,12 +142,20 @@ class Sender:
             if state == DeliveryState.UNREACHABLE and chat_ref is not None:
                 conn.execute(C.update().where(C.c.id == chat_ref).values(unreachable_at=now, updated_at=now))
 
-    def _flush_and_claim(self, ids: list[int]) -> set[int]:
-        """One transaction: write finished outcomes, then claim ``ids`` (those still pending)."""
-        if not ids and not self._results:
+    async def _flush_and_claim(self, ids: list[int]) -> set[int]:
+        """One transaction: write finished outcomes, then claim ``ids`` (those still pending).
+
+        Database work runs in a thread so the event loop keeps sending on time meanwhile (a
+        blocked loop would bunch sends together and break the per-second limit at Telegram's end).
+        """
+        results, self._results = self._results, []
+        if not ids and not results:
             return set()
+        return await asyncio.to_thread(self._flush_and_claim_sync, ids, results)
+
+    def _flush_and_claim_sync(self, ids: list[int], results: list) -> set[int]:
         with self.engine.begin() as conn:
-            self._write_results(conn)
+            self._write_results(conn, results)
             if not ids:
                 return set()
             claimed = conn.execute(
@@ -158,6 +171,7 @@ class Sender:
         try:
             text = self._body(row.notice_id, row.language)
             try:
+                self.report.request_times.append(time.monotonic())
                 message = await self.bot.send_message(chat_id=row.chat_id, text=text)
             except RetryAfter as exc:
                 seconds = retry_after_seconds(exc)
@@ -193,22 +207,23 @@ class Sender:
 
     async def drain(self, notice_id: int | None = None, *, batch_size: int = 200) -> DrainReport:
         """Send every pending delivery (of one notice, or all); return when none is left."""
-        self.report.interrupted += recover_interrupted(self.engine, self.lease_seconds)
+        self.report.interrupted += await asyncio.to_thread(recover_interrupted, self.engine, self.lease_seconds)
         slots = asyncio.Semaphore(self.max_in_flight)
         tasks: set[asyncio.Task] = set()
         while True:
-            self._flush_and_claim([])
-            batch = _pending_batch(self.engine, notice_id, batch_size)
+            await self._flush_and_claim([])
+            batch = await asyncio.to_thread(_pending_batch, self.engine, notice_id, batch_size)
             if not batch:
                 if not tasks:
                     break
                 await asyncio.wait(tasks)  # 429s and transient errors put rows back to pending
                 continue
+            await asyncio.to_thread(self._load_bodies, {row.notice_id for row in batch})
             ready, seen_chats = [], set()
             for row in batch:
                 if row.chat_id is None or not row.subscribed or row.unreachable_at is not None:
-                    _skip(self.engine, row.id, "no_telegram" if row.chat_id is None else
-                          "unsubscribed" if not row.subscribed else "blocked")
+                    await asyncio.to_thread(_skip, self.engine, row.id, "no_telegram" if row.chat_id is None else
+                                            "unsubscribed" if not row.subscribed else "blocked")
                     self.report.unreachable += 1
                 elif row.chat_id not in seen_chats and self.limiter.key_wait(row.chat_id) == 0:
                     seen_chats.add(row.chat_id)  # one message per chat per round: 1/s per chat
@@ -216,7 +231,7 @@ class Sender:
             started = 0
             for i in range(0, len(ready), self.group_size):
                 group = ready[i:i + self.group_size]
-                claimed = self._flush_and_claim([row.id for row in group])
+                claimed = await self._flush_and_claim([row.id for row in group])
                 for row in group:
                     if row.id not in claimed:
                         continue  # another sender has it
@@ -228,7 +243,7 @@ class Sender:
                     started += 1
             if not started:
                 await asyncio.sleep(max(0.05, min(1.0, self.limiter.paused_for)))
-        self._flush_and_claim([])
+        await self._flush_and_claim([])
         return self.report
 
 

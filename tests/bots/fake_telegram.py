@@ -313,3 +313,24 @@ class FakeTelegram:
     def sent_messages(self) -> list[SentMessage]:
         with self.cond:
             return [m for m in self.sent if m.method == "sendMessage"]
+
+
+def main() -> None:
+    """Run the fake server as its own process (bench/): prints its port, and on SIGTERM writes the
+    arrival times of every sendMessage (monotonic seconds) as JSON to the file given."""
+    import signal
+    import sys
+
+    dump = sys.argv[1]
+    fake = FakeTelegram().start()
+    print(fake.port, flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stop.wait()
+    with open(dump, "w") as fh:
+        json.dump([[m.chat_id, m.at] for m in fake.sent_messages()], fh)
+    fake.stop()
+
+
+if __name__ == "__main__":
+    main()

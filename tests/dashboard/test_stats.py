@@ -116,3 +116,15 @@ def test_empty_network_renders(client, network, organiser):
     html = client.get(f"/o/{network.slug}/dashboard?lang=en").get_data(as_text=True)
     assert "No registrations or pledges yet." in html
     assert _tile_numbers(html) == {n: (0, 0) for n in range(1, 18)}
+
+
+def test_user_text_is_escaped_inside_the_svg_charts(client):
+    from tests.builders import make_network, make_organisation
+
+    network = make_network("escape", clusters=[
+        {"key": "x", "name_ko": "<script>alert(1)</script>", "name_en": "<b>bold</b>", "sdgs": [1]}])
+    make_organisation(network, goals=[1], cluster_key="x")
+    login(client, make_user(network, "admin"))
+    html = client.get("/o/escape/dashboard?year=all&lang=ko").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html

@@ -281,6 +281,16 @@ def cancel_registration(registration: Registration, *, actor_kind: str = "group"
     return promote_waiting(meeting) if was_confirmed else []
 
 
+def reissue_private_link(registration: Registration) -> str:
+    """A new private token for ``registration`` (e.g. for the bot to send a link); the old link and
+    the old QR code stop working. Returns the token (only its hash is stored)."""
+    token = secrets.token_urlsafe(24)
+    registration.token_hash = _token_hash(token)
+    registration.checkin_hash = _token_hash(checkin_code(token))
+    db.session.flush()
+    return token
+
+
 def waitlist_position(registration: Registration) -> int | None:
     """1 for the first in line; None unless waiting."""
     if registration.status != RegistrationStatus.WAITLISTED:

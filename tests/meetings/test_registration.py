@@ -187,3 +187,13 @@ def test_erasing_a_group_clears_its_attendee_names_and_frees_seats(network):
     db.session.commit()
     assert registration.attendee_names == [] and registration.accessibility == ""
     assert registration.status == "cancelled" and waiting.status == "confirmed"
+
+
+def test_reissued_link_replaces_the_old_one(meeting, network):
+    registration, old = services.register(meeting, make_organisation(network))
+    new = services.reissue_private_link(registration)
+    assert services.registration_by_token(new) is registration
+    with pytest.raises(NotFound):
+        services.registration_by_token(old)
+    with pytest.raises(NotFound):
+        services.registration_by_checkin_code(meeting, services.checkin_code(old))

@@ -40,6 +40,8 @@ _INTEGRAL_TOL = 1e-7
 # When rounding the LP loses more than this share, the full MILP is solved instead.
 EXACT_GAP = 1e-4
 MILP_TIME_LIMIT = 10.0
+# The full MILP is only tried on small problems (a few hundred organisations).
+FULL_MILP_MAX_VARIABLES = 20_000
 
 
 def fit_matrix(
@@ -159,14 +161,14 @@ def _cluster_stage(sizes, fit, allowed, capacity, count_limits) -> tuple[np.ndar
     x = lp.x
     whole = np.zeros(m + n, dtype=bool)
     whole[:] = x > 1 - _INTEGRAL_TOL
+    # Organisations the LP seats whole stay; the fractional ones (about one per constraint in a
+    # basic solution) and the unseated ones (which may fill the seats the rounding leaves) go to
+    # an exact MILP over what the seated ones leave.
     settled = np.zeros(n, dtype=bool)
     settled[rows[whole[:m]]] = True
-    settled[whole[m:]] = True
     fractional = np.flatnonzero(~settled)
     y = whole.astype(float)  # the integral part of the LP solution
     if len(fractional):
-        # Few organisations (about one per constraint in a basic solution): an exact MILP over
-        # their variables with what the whole organisations leave.
         var_mask = np.zeros(m + n, dtype=bool)
         var_mask[:m] = np.isin(rows, fractional)
         var_mask[m + fractional] = True
@@ -177,12 +179,13 @@ def _cluster_stage(sizes, fit, allowed, capacity, count_limits) -> tuple[np.ndar
             cost[sub], integrality=np.ones(len(sub)), bounds=Bounds(0, 1),
             constraints=[LinearConstraint(a_eq[fractional][:, sub], 1, 1),
                          LinearConstraint(a_ub[:, sub], -np.inf, left)],
+            options={"time_limit": MILP_TIME_LIMIT, "mip_rel_gap": EXACT_GAP / 10},
         )
-        if res.status != 0:  # pragma: no cover
+        if res.x is None:  # pragma: no cover - u = 1 is always feasible
             raise RuntimeError(f"assignment MILP failed: {res.message}")
         y[sub] = res.x > 0.5
         value = -float(cost @ y)
-        if lp_bound - value > EXACT_GAP * max(1.0, abs(lp_bound)):
+        if lp_bound - value > EXACT_GAP * max(1.0, abs(lp_bound)) and m + n <= FULL_MILP_MAX_VARIABLES:
             # Fixing the whole organisations first lost too much (small or tight cases): solve the
             # full MILP, bounded in time; keep the better of the two.
             full = milp(cost, integrality=np.ones(m + n), bounds=Bounds(0, 1),

@@ -42,6 +42,7 @@ def flask_app():
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry the bot token in URLs
     from .notices import tasks  # noqa: F401  registers the tasks
 
     # flush_locks: a worker killed with -9 leaves Huey's task lock behind; a fresh start clears it

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.access import organiser_required
-from ..errors import DomainError, Invalid
+from ..errors import Invalid
 from ..extensions import db
 from ..organisations.services import get_organisation
 from . import services
@@ -117,5 +117,3 @@ def link(slug: str, organisation_id: int):
     _token, url = services.issue_link_token(g.network, organisation, user_id=current_user.id)
     return render_template("notices/link.html", network=g.network, link=url, organisation=organisation)
 
-
-__all__ = ["bp", "DomainError"]

@@ -315,21 +315,65 @@ class FakeTelegram:
             return [m for m in self.sent if m.method == "sendMessage"]
 
 
+async def _serve_asyncio(fake: FakeTelegram, stop) -> None:
+    """A single-threaded asyncio front end to the same fake (used by bench/ in its own process):
+    arrival times are taken when the request line is read, with no thread hand-off in between."""
+    import asyncio
+    from urllib.parse import parse_qs as _parse
+
+    async def handle(reader, writer) -> None:
+        try:
+            while True:
+                line = await reader.readline()
+                if not line:
+                    break
+                arrived = time.monotonic()
+                _verb, path, _version = line.decode("latin-1").split()
+                headers = {}
+                while (h := await reader.readline()) not in (b"\r\n", b"\n", b""):
+                    name, _sep, value = h.decode("latin-1").partition(":")
+                    headers[name.strip().lower()] = value.strip()
+                body = await reader.readexactly(int(headers.get("content-length") or 0))
+                params = {k: v[-1] for k, v in _parse(body.decode("utf-8")).items()}
+                if headers.get("content-type", "").startswith("application/json") and body:
+                    params = json.loads(body)
+                method = path.rsplit("/", 1)[-1]
+                status, result = fake._dispatch(method, params)
+                if method == "sendMessage" and status == 200:
+                    fake.sent[-1].at = arrived
+                data = json.dumps({"ok": True, "result": result} if status == 200 else result).encode()
+                writer.write(b"HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+                             % (status, len(data)) + data)
+                await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError, ValueError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    print(server.sockets[0].getsockname()[1], flush=True)
+    await stop.wait()
+    server.close()
+
+
 def main() -> None:
     """Run the fake server as its own process (bench/): prints its port, and on SIGTERM writes the
     arrival times of every sendMessage (monotonic seconds) as JSON to the file given."""
+    import asyncio
     import signal
     import sys
 
     dump = sys.argv[1]
-    fake = FakeTelegram().start()
-    print(fake.port, flush=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    stop.wait()
+    fake = FakeTelegram()
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        await _serve_asyncio(fake, stop)
+
+    asyncio.run(run())
     with open(dump, "w") as fh:
         json.dump([[m.chat_id, m.at] for m in fake.sent_messages()], fh)
-    fake.stop()
 
 
 if __name__ == "__main__":

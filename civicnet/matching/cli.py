@@ -26,7 +26,7 @@ def train_command(encoder: str | None, evaluate: bool) -> None:
     trained = training.train(encoder, log=click.echo)
     model.save_model(trained)
     model.reset_model(trained)
-    click.echo(f"saved {model.MODELS_DIR / model.ARTEFACT}")
+    click.echo(f"saved {model.MODELS_DIR / model.artefact_names(trained.encoder_name)[0]}")
     if evaluate:
         _evaluate(trained, default_profile())
 
@@ -35,7 +35,9 @@ def _evaluate(trained, profile) -> None:
     from . import evaluation, model
 
     figures = evaluation.evaluate_all(trained, profile)
-    card = model.MODELS_DIR / "MODEL_CARD.md"
+    # The card documents the default encoder; other encoders get a figures file of their own.
+    card = model.MODELS_DIR / ("MODEL_CARD.md" if trained.encoder_name == "use"
+                               else f"FIGURES-{model.artefact_names(trained.encoder_name)[0][15:-7]}.md")
     evaluation.write_model_card(card, figures, trained.meta)
     click.echo(evaluation.figures_markdown(figures, trained.meta))
     click.echo(f"figures written to {card}")

@@ -25,6 +25,15 @@ from .encoders import Encoder, clean_text, get_encoder
 MODELS_DIR = Path(os.environ.get("CIVICNET_MODELS_DIR", Path(__file__).resolve().parents[2] / "models"))
 ARTEFACT = "sdg_classifier.joblib"
 META = "sdg_classifier.json"
+
+
+def artefact_names(encoder_name: str | None = None) -> tuple[str, str]:
+    """File names of the artefact for an encoder: the default (use) has the plain names."""
+    name = (encoder_name or os.environ.get("CIVICNET_ENCODER") or "use").strip()
+    if name == "use":
+        return ARTEFACT, META
+    safe = re.sub(r"[^A-Za-z0-9+_-]+", "_", name)[:60]
+    return f"sdg_classifier-{safe}.joblib", f"sdg_classifier-{safe}.json"
 _HANGUL = re.compile("[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 _LETTER = re.compile(r"[^\W\d_]")
 # Texts are cut to this many characters for the lexical head (the encoder chunks on its own).
@@ -92,20 +101,23 @@ def save_model(model: SdgModel, directory: Path = MODELS_DIR) -> None:
     import joblib
 
     directory.mkdir(parents=True, exist_ok=True)
+    artefact, meta_name = artefact_names(model.encoder_name)
     payload = {k: getattr(model, k) for k in model.__dataclass_fields__ if k != "meta"}
-    joblib.dump(payload, directory / ARTEFACT, compress=("xz", 6))
-    (directory / META).write_text(json.dumps(model.meta, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
+    joblib.dump(payload, directory / artefact, compress=("xz", 6))
+    (directory / meta_name).write_text(json.dumps(model.meta, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
                                   encoding="utf-8")
 
 
-def load_model(directory: Path | None = None) -> SdgModel:
+def load_model(directory: Path | None = None, encoder_name: str | None = None) -> SdgModel:
+    """Load the artefact trained for ``encoder_name`` (default: ``CIVICNET_ENCODER`` or use)."""
     import joblib
 
     directory = Path(directory or MODELS_DIR)
-    payload = joblib.load(directory / ARTEFACT)
+    artefact, meta_name = artefact_names(encoder_name)
+    payload = joblib.load(directory / artefact)
     meta = {}
-    if (directory / META).exists():
-        meta = json.loads((directory / META).read_text(encoding="utf-8"))
+    if (directory / meta_name).exists():
+        meta = json.loads((directory / meta_name).read_text(encoding="utf-8"))
     return SdgModel(meta=meta, **payload)
 
 

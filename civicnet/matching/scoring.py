@@ -210,10 +210,11 @@ def score_texts(model: SdgModel, texts: list[str], profile: NetworkProfile,
             w_cl = params["fewshot_cluster_weight"] * conf[:, None]
             clusters = (1 - w_cl) * clusters + w_cl * cl_vote
 
-    thresholds = model.thresholds
+    scale_ko = float(params.get("threshold_scale_ko", 1.0))
     results = []
     for i, text in enumerate(texts):
         p = probs[i]
+        thresholds = model.thresholds * (scale_ko if text_language(text) == "ko" else 1.0)
         order = np.argsort(-p, kind="stable")
         sdgs = [{"goal": int(g + 1), "score": round(float(p[g]), 4)} for g in order]
         suggested = [int(g + 1) for g in order if p[g] >= thresholds[g]] if has_content[i] else []

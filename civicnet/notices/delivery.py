@@ -170,6 +170,8 @@ class Sender:
     async def _send(self, row: sa.Row, slots: asyncio.Semaphore) -> None:
         try:
             text = self._body(row.notice_id, row.language)
+            while (paused := self.limiter.paused_for) > 0:  # a 429 came in after this slot was given
+                await asyncio.sleep(paused)
             try:
                 self.report.request_times.append(time.monotonic())
                 message = await self.bot.send_message(chat_id=row.chat_id, text=text)

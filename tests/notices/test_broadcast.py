@@ -40,10 +40,10 @@ def test_broadcast_to_1000_chats_with_429s_and_403s(app, network, fake_tg):
     assert _states(notice_id) == {DeliveryState.SENT: 990, DeliveryState.UNREACHABLE: 10}
     assert report.rate_limited == 2 and report.pauses == [1.0, 1.0]
     assert elapsed >= 2.0  # both pauses were honoured
-    # Nothing reached the server during a retry_after pause (but requests already in flight).
-    times = [m.at for m in fake_tg.sent_messages()]
+    # No request was started during a retry_after pause (the sender's own clock: the fake server
+    # shares this process, so its arrival times can lag under load).
     for t0 in fake_tg.rate_limited_at:
-        assert not [t for t in times if t0 + 0.1 < t < t0 + 0.95]
+        assert not [t for t in report.request_times if t0 + 0.2 < t < t0 + 0.95]
     # Blocked chats are marked and skipped from then on.
     unreachable = set(db.session.scalars(sa.select(TelegramChat.chat_id).where(TelegramChat.unreachable_at.isnot(None))))
     assert unreachable == blocked

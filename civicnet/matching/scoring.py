@@ -241,5 +241,8 @@ def cluster_scores(model: SdgModel, profile: NetworkProfile, vectors: np.ndarray
     sdg_part = probs @ membership  # probability mass of the cluster's SDGs
     sims = vectors @ cluster_vectors(model, profile).T
     desc_part = _softmax_rows(sims, params["cluster_tau"])
-    a = params["cluster_alpha"]
+    # A cluster known only by its name says less than one with a description: the description
+    # part weighs in proportion to how much text the network gives (full weight from ~80 chars).
+    info = np.mean([min(1.0, (len(c.description_ko) + len(c.description_en)) / 80) for c in profile.clusters])
+    a = 1 - (1 - params["cluster_alpha"]) * (0.3 + 0.7 * info)
     return a * sdg_part + (1 - a) * desc_part

@@ -181,9 +181,10 @@ def _version(network_id: int) -> int:
     ) or 0
 
 
-def fill_missing(network_id: int, limit: int = 2000) -> int:
+def fill_missing(network_id: int, limit: int = 500) -> int:
     """Embed up to ``limit`` groups of the network that have no vector yet (groups registered
-    before this feature, or by code that did not call :func:`refresh_organisation`)."""
+    before this feature, or by code that did not call :func:`refresh_organisation`). Bounded so
+    a request stays quick; ``flask partners reindex`` does a whole network at once."""
     missing = list(db.session.scalars(
         sa.select(Organisation)
         .outerjoin(PartnerEmbedding, PartnerEmbedding.organisation_id == Organisation.id)

@@ -73,12 +73,28 @@ class SdgModel:
     def goal_probabilities(self, texts: list[str], vectors: np.ndarray) -> np.ndarray:
         """(n, 17) probabilities (rows sum to 1) mixing the two heads per language."""
         p_emb = _softmax(vectors @ self.emb_coef.T + self.emb_intercept)
-        lex_in = [t[:LEXICAL_MAX_CHARS] for t in texts]
-        z = self.vectorizer.transform(lex_in) @ self.lex_coef.T
-        z = np.asarray(z.todense() if hasattr(z, "todense") else z) + self.lex_intercept
-        p_lex = _softmax(z)
+        p_lex = _softmax(self._lexical_logits(texts))
         a = np.array([self.mix.get(text_language(t), self.mix["en"]) for t in texts])[:, None]
         return a * p_emb + (1 - a) * p_lex
+
+    def _lexical_logits(self, texts: list[str]) -> np.ndarray:
+        """TF-IDF logits; each vectoriser's output times its own slice of the (dense) weights,
+        which avoids FeatureUnion's joblib dispatch and a sparse transpose per call."""
+        parts = self.__dict__.get("_lex_parts")
+        if parts is None:
+            dense = np.asarray(self.lex_coef.todense() if hasattr(self.lex_coef, "todense") else self.lex_coef,
+                               dtype=np.float32).T  # (n_features, 17)
+            parts, start = [], 0
+            for _name, vec in self.vectorizer.transformer_list:
+                n = len(vec.vocabulary_)
+                parts.append((vec, np.ascontiguousarray(dense[start:start + n])))
+                start += n
+            self.__dict__["_lex_parts"] = parts
+        lex_in = [t[:LEXICAL_MAX_CHARS] for t in texts]
+        z = np.zeros((len(texts), len(self.lex_intercept)), dtype=np.float64)
+        for vec, w in parts:
+            z += vec.transform(lex_in) @ w
+        return z + self.lex_intercept
 
     def closest_targets(self, vector: np.ndarray, goal: int, lang: str, k: int = 2) -> list[dict]:
         idx = np.flatnonzero(self.target_goals == goal)
@@ -103,7 +119,7 @@ def save_model(model: SdgModel, directory: Path = MODELS_DIR) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     artefact, meta_name = artefact_names(model.encoder_name)
     payload = {k: getattr(model, k) for k in model.__dataclass_fields__ if k != "meta"}
-    joblib.dump(payload, directory / artefact, compress=("xz", 6))
+    joblib.dump(payload, directory / artefact, compress=("zlib", 3))
     (directory / meta_name).write_text(json.dumps(model.meta, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
                                   encoding="utf-8")
 

@@ -6,6 +6,7 @@ import contextlib
 import logging
 import signal
 import time
+import traceback
 from urllib.parse import urlsplit
 
 from flask import Flask
@@ -32,7 +33,10 @@ class CivicApplication(Application):
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    log.error("bot update failed: %s", type(context.error).__name__, exc_info=context.error)
+    # Type and stack only: exception messages (e.g. SQL parameters) could carry personal data.
+    error = context.error
+    stack = "".join(traceback.format_tb(error.__traceback__)) if error else ""
+    log.error("bot update failed: %s\n%s", type(error).__name__, stack)
     if isinstance(update, Update) and update.effective_chat:
         lang = (context.user_data or {}).get("lang", "ko")
         with contextlib.suppress(Exception):

@@ -7,7 +7,7 @@ from flask import Flask
 
 DEFAULTS = {
     # Telegram allows about 30 messages/s per bot. The window is a little longer than a second so
-    # that network jitter can never squeeze 31 arrivals into one second at Telegram's end.
+    # that up to ~50 ms of jitter on the way cannot squeeze 31 arrivals into one second there.
     "NOTICES_RATE_PER_WINDOW": 30,
     "NOTICES_RATE_WINDOW_SECONDS": 1.05,
     "NOTICES_PER_CHAT_INTERVAL": 1.0,

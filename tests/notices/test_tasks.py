@@ -54,3 +54,14 @@ def test_a_new_notice_is_enqueued_only_after_commit(app, network, fake_tg, immed
 
 def test_queue_is_off_in_tests_by_default(app):
     assert tasks.enqueue_delivery(1) is False
+
+
+def test_queue_is_sqlite_by_default_and_redis_when_configured(monkeypatch):
+    from huey import RedisHuey, SqliteHuey
+
+    from civicnet.worker import make_huey
+
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    assert isinstance(make_huey(), SqliteHuey)
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6399/0")
+    assert isinstance(make_huey(), RedisHuey)  # connects lazily: no Redis needed here

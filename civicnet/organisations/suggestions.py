@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 
 def _as_mapping(result: object) -> dict[int, float]:
-    """Accept {goal: score}, [(goal, score)], or objects with .goal/.number and .score."""
+    """Accept {goal: score}, [(goal, score)], [{"goal", "score"}] or objects with .goal and .score."""
     if isinstance(result, dict):
         items = result.items()
     else:
@@ -26,6 +26,8 @@ def _as_mapping(result: object) -> dict[int, float]:
         for item in result or []:
             if isinstance(item, (tuple, list)) and len(item) == 2:
                 items.append((item[0], item[1]))
+            elif isinstance(item, dict):
+                items.append((item.get("goal") or item.get("number"), item.get("score", 1.0)))
             else:
                 goal = getattr(item, "goal", None) or getattr(item, "number", None) or getattr(item, "goal_number", None)
                 items.append((getattr(goal, "number", goal), getattr(item, "score", 1.0)))
@@ -45,7 +47,14 @@ def suggest_goals(network: Network, activities: str) -> dict[int, float]:
         classify = getattr(module, "classify_texts")
         results = classify([activities], network)
         first = results[0] if isinstance(results, (list, tuple)) else results
-        if isinstance(first, dict) and "goals" in first:
+        # The matching domain returns {"sdgs": [...all 17...], "suggested": [{"goal", "score"}], ...}:
+        # only the suggested goals are pre-ticked.
+        if isinstance(first, dict) and "suggested" in first:
+            scores = _as_mapping(first.get("sdgs") or [])
+            picked = [g if isinstance(g, int) else int(g["goal"]) if isinstance(g, dict) else int(g)
+                      for g in first["suggested"]]
+            first = [(number, scores.get(number, 1.0)) for number in picked]
+        elif isinstance(first, dict) and "goals" in first:
             first = first["goals"]
         first = getattr(first, "goals", first)
         return _as_mapping(first)

@@ -153,3 +153,15 @@ def test_history_records_registration(client, network):
     register_through_web(client)
     actions = set(db.session.scalars(sa.select(OrganisationChange.action)))
     assert {"registered", "edit_link_issued", "pledge_signed"} <= actions
+
+
+def test_suggestions_adapt_to_the_matching_result_shape(app, network, monkeypatch):
+    from civicnet.organisations.suggestions import suggest_goals
+
+    app.config["SDG_SUGGESTIONS"] = True
+    fake = types.ModuleType("civicnet.matching.services")
+    fake.classify_texts = lambda texts, network: [{"id": None, "sdgs": [{"goal": 6, "score": 0.7}, {"goal": 3, "score": 0.2}],
+                                                    "suggested": [6], "clusters": []}]
+    monkeypatch.setitem(sys.modules, "civicnet.matching.services", fake)
+    with app.test_request_context():
+        assert suggest_goals(network, "하천 정화") == {6: 0.7}

@@ -17,9 +17,8 @@ class Goal(db.Model):
     short_ko: Mapped[str] = mapped_column(sa.String(100))
     colour: Mapped[str] = mapped_column(sa.String(7))
 
-    targets: Mapped[list[Target]] = relationship(
-        back_populates="goal", order_by="Target.position", lazy="selectin"
-    )
+    # Loaded only when asked for: goals ride along with every cluster and organisation.
+    targets: Mapped[list[Target]] = relationship(back_populates="goal", order_by="Target.position")
 
     def short(self, lang: str) -> str:
         return self.short_en if lang == "en" else self.short_ko

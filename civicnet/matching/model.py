@@ -96,14 +96,24 @@ class SdgModel:
             z += vec.transform(lex_in) @ w
         return z + self.lex_intercept
 
-    def closest_targets(self, vector: np.ndarray, goal: int, lang: str, k: int = 2) -> list[dict]:
-        idx = np.flatnonzero(self.target_goals == goal)
-        if not len(idx):
+    def closest_targets(self, vector: np.ndarray, goal: int, lang: str, k: int = 2,
+                        sims: np.ndarray | None = None) -> list[dict]:
+        """The ``k`` targets of ``goal`` closest to ``vector`` (``sims``: precomputed similarities
+        of the text to every target)."""
+        idx = self._goal_targets().get(goal)
+        if idx is None or not len(idx):
             return []
-        sims = self.target_vectors[idx] @ vector
-        best = idx[np.argsort(-sims, kind="stable")[:k]]
+        s = sims[idx] if sims is not None else self.target_vectors[idx] @ vector
+        best = idx[np.argsort(-s, kind="stable")[:k]]
         texts = self.target_text.get(lang) or self.target_text["en"]
         return [{"target": self.target_codes[i], "text": texts[i]} for i in best]
+
+    def _goal_targets(self) -> dict[int, np.ndarray]:
+        cached = self.__dict__.get("_by_goal")
+        if cached is None:
+            cached = {g: np.flatnonzero(self.target_goals == g) for g in range(1, 18)}
+            self.__dict__["_by_goal"] = cached
+        return cached
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -147,8 +157,24 @@ def get_model() -> SdgModel:
     if _model is None:
         with _lock:
             if _model is None:
+                # Load the encoder weights in a second thread while the artefact is read
+                # (both mostly decompress outside the GIL): ~1 s off the start-up.
+                spec = (os.environ.get("CIVICNET_ENCODER") or "use").strip()
+                failed: list[BaseException] = []
+
+                def warm() -> None:
+                    try:
+                        get_encoder(spec)
+                    except BaseException as exc:  # re-raised below, in the caller's thread
+                        failed.append(exc)
+
+                loader = threading.Thread(target=warm, name="civicnet-encoder-load", daemon=True)
+                loader.start()
                 model = load_model()
-                get_encoder(model.encoder_name)  # load the encoder weights now too
+                loader.join()
+                if failed:
+                    raise failed[0]
+                get_encoder(model.encoder_name)
                 _model = model
     return _model
 

@@ -171,9 +171,8 @@ def fewshot_votes(vectors: np.ndarray, examples: Examples, cluster_keys: list[st
     totals = weights.sum(axis=1, keepdims=True)
     safe = np.where(totals > 0, totals, 1.0)
     weights = weights / safe
-    for r in range(n):
-        sdg_vote[r] = weights[r] @ y_sdg[top[r]]
-        cl_vote[r] = weights[r] @ y_cl[top[r]]
+    sdg_vote = np.einsum("nk,nkj->nj", weights, y_sdg[top])
+    cl_vote = np.einsum("nk,nkj->nj", weights, y_cl[top])
     best = top_sims[:, 0]
     floor = params["fewshot_floor"]
     conf = np.clip((best - floor) / max(1e-6, 0.8 - floor), 0.0, 1.0) * (totals[:, 0] > 0)
@@ -210,6 +209,7 @@ def score_texts(model: SdgModel, texts: list[str], profile: NetworkProfile,
             w_cl = params["fewshot_cluster_weight"] * conf[:, None]
             clusters = (1 - w_cl) * clusters + w_cl * cl_vote
 
+    target_sims = vectors @ model.target_vectors.T
     scale_ko = float(params.get("threshold_scale_ko", 1.0))
     results = []
     for i, text in enumerate(texts):
@@ -224,7 +224,8 @@ def score_texts(model: SdgModel, texts: list[str], profile: NetworkProfile,
             cl = [{"key": keys[j], "score": round(float(clusters[i, j]), 4)} for j in c_order]
         reader = lang or text_language(text)
         explain = list(dict.fromkeys(suggested + [int(g + 1) for g in order[: params["reasons_top"]]]))
-        reasons = {str(g): model.closest_targets(vectors[i], g, reader) for g in explain} if has_content[i] else {}
+        reasons = ({str(g): model.closest_targets(vectors[i], g, reader, sims=target_sims[i]) for g in explain}
+                   if has_content[i] else {})
         results.append({"sdgs": sdgs, "suggested": suggested, "clusters": cl, "reasons": reasons})
     return results
 

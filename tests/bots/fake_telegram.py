@@ -315,63 +315,105 @@ class FakeTelegram:
             return [m for m in self.sent if m.method == "sendMessage"]
 
 
-async def _serve_asyncio(fake: FakeTelegram, stop) -> None:
-    """A single-threaded asyncio front end to the same fake (used by bench/ in its own process):
-    arrival times are taken when the request line is read, with no thread hand-off in between."""
-    import asyncio
+def _serve_with_kernel_timestamps(fake: FakeTelegram, stop: threading.Event) -> None:
+    """A single-threaded front end to the same fake, for bench/ (run in its own process).
+
+    Arrival times are the kernel's receive timestamps (SO_TIMESTAMPNS, wall clock), i.e. when the
+    request reached this host, as Telegram would count it, and not when this process got CPU time
+    to read it (on a busy machine that can be 100+ ms later and would bunch arrivals together).
+    """
+    import selectors
+    import socket
+    import struct
     from urllib.parse import parse_qs as _parse
 
-    async def handle(reader, writer) -> None:
-        try:
-            while True:
-                line = await reader.readline()
-                if not line:
-                    break
-                arrived = time.monotonic()
-                _verb, path, _version = line.decode("latin-1").split()
-                headers = {}
-                while (h := await reader.readline()) not in (b"\r\n", b"\n", b""):
-                    name, _sep, value = h.decode("latin-1").partition(":")
-                    headers[name.strip().lower()] = value.strip()
-                body = await reader.readexactly(int(headers.get("content-length") or 0))
-                params = {k: v[-1] for k, v in _parse(body.decode("utf-8")).items()}
-                if headers.get("content-type", "").startswith("application/json") and body:
-                    params = json.loads(body)
-                method = path.rsplit("/", 1)[-1]
-                status, result = fake._dispatch(method, params)
-                if method == "sendMessage" and status == 200:
-                    fake.sent[-1].at = arrived
-                data = json.dumps({"ok": True, "result": result} if status == 200 else result).encode()
-                writer.write(b"HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
-                             % (status, len(data)) + data)
-                await writer.drain()
-        except (ConnectionError, asyncio.IncompleteReadError, ValueError):
-            pass
-        finally:
-            writer.close()
+    so_timestampns = getattr(socket, "SO_TIMESTAMPNS", 35)
+    sel = selectors.DefaultSelector()
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    server.setblocking(False)
+    sel.register(server, selectors.EVENT_READ)
+    print(server.getsockname()[1], flush=True)
+    buffers: dict[socket.socket, list] = {}
 
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    print(server.sockets[0].getsockname()[1], flush=True)
-    await stop.wait()
+    def respond(conn: socket.socket, raw: bytes, arrived: float) -> None:
+        head, _sep, body = raw.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        path = lines[0].split()[1]
+        headers = {k.strip().lower(): v.strip() for k, _s, v in (line.partition(":") for line in lines[1:])}
+        if headers.get("content-type", "").startswith("application/json") and body:
+            params = json.loads(body)
+        else:
+            params = {k: v[-1] for k, v in _parse(body.decode("utf-8")).items()}
+        method = path.rsplit("/", 1)[-1]
+        status, result = fake._dispatch(method, params)
+        if method == "sendMessage" and status == 200:
+            fake.sent[-1].at = arrived
+        data = json.dumps({"ok": True, "result": result} if status == 200 else result).encode()
+        conn.setblocking(True)
+        conn.sendall(b"HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+                     % (status, len(data)) + data)
+        conn.setblocking(False)
+
+    while not stop.is_set():
+        for key, _events in sel.select(timeout=0.2):
+            if key.fileobj is server:
+                conn, _addr = server.accept()
+                conn.setblocking(False)
+                conn.setsockopt(socket.SOL_SOCKET, so_timestampns, 1)
+                sel.register(conn, selectors.EVENT_READ)
+                buffers[conn] = [bytearray(), None]
+                continue
+            conn = key.fileobj
+            try:
+                data, ancillary, _flags, _addr = conn.recvmsg(65536, socket.CMSG_SPACE(16))
+            except (BlockingIOError, InterruptedError):
+                continue
+            except ConnectionError:
+                data, ancillary = b"", []
+            if not data:
+                sel.unregister(conn)
+                buffers.pop(conn, None)
+                conn.close()
+                continue
+            stamp = time.time()
+            for level, kind, cdata in ancillary:
+                if level == socket.SOL_SOCKET and kind == so_timestampns:
+                    sec, nsec = struct.unpack("qq", cdata[:16])
+                    stamp = sec + nsec / 1e9
+            buf = buffers[conn]
+            if not buf[0]:
+                buf[1] = stamp
+            buf[0] += data
+            while True:
+                end = buf[0].find(b"\r\n\r\n")
+                if end < 0:
+                    break
+                length = 0
+                for line in bytes(buf[0][:end]).split(b"\r\n")[1:]:
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":", 1)[1])
+                if len(buf[0]) < end + 4 + length:
+                    break
+                raw, buf[0] = bytes(buf[0][:end + 4 + length]), buf[0][end + 4 + length:]
+                respond(conn, raw, buf[1])
+                buf[1] = stamp if buf[0] else None
     server.close()
 
 
 def main() -> None:
     """Run the fake server as its own process (bench/): prints its port, and on SIGTERM writes the
-    arrival times of every sendMessage (monotonic seconds) as JSON to the file given."""
-    import asyncio
+    arrival times (kernel receive timestamps, wall clock seconds) of every sendMessage as JSON."""
     import signal
     import sys
 
     dump = sys.argv[1]
     fake = FakeTelegram()
-
-    async def run() -> None:
-        stop = asyncio.Event()
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-        await _serve_asyncio(fake, stop)
-
-    asyncio.run(run())
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    _serve_with_kernel_timestamps(fake, stop)
     with open(dump, "w") as fh:
         json.dump([[m.chat_id, m.at] for m in fake.sent_messages()], fh)
 

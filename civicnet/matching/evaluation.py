@@ -9,7 +9,7 @@ import numpy as np
 
 from . import corpus
 from .model import SdgModel
-from .scoring import Examples, NetworkProfile, score_texts
+from .scoring import Examples, NetworkProfile, examples_from_seed, score_texts
 
 CARD_START = "<!-- figures:start -->"
 CARD_END = "<!-- figures:end -->"
@@ -87,11 +87,7 @@ def fewshot_study(model: SdgModel, examples: list[corpus.Example], profile: Netw
 
 
 def seed_examples(model: SdgModel, slug: str) -> Examples:
-    seed = model.seeds.get(slug)
-    if not seed:
-        return Examples()
-    return Examples(np.asarray(seed["vectors"]), [tuple(s) for s in seed["sdgs"]],
-                    [tuple(c) for c in seed["clusters"]])
+    return examples_from_seed(model.seeds.get(slug))
 
 
 def evaluate_all(model: SdgModel, profile: NetworkProfile) -> dict:

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .encoders import Encoder, clean_text, get_encoder
+from .lexical import LexicalFeatures
 
 MODELS_DIR = Path(os.environ.get("CIVICNET_MODELS_DIR", Path(__file__).resolve().parents[2] / "models"))
 ARTEFACT = "sdg_classifier.joblib"
@@ -53,8 +54,8 @@ class SdgModel:
     encoder_name: str
     emb_coef: np.ndarray          # (17, dim)
     emb_intercept: np.ndarray     # (17,)
-    vectorizer: object            # fitted sklearn FeatureUnion of TfidfVectorizers
-    lex_coef: object              # sparse/dense (17, n_features)
+    vectorizer: LexicalFeatures   # TF-IDF vocabularies and idf (no scikit-learn at run time)
+    lex_coef: np.ndarray          # (n_features, 17)
     lex_intercept: np.ndarray     # (17,)
     mix: dict[str, float]         # language -> weight of the embedding head
     thresholds: np.ndarray        # (17,)
@@ -78,23 +79,8 @@ class SdgModel:
         return a * p_emb + (1 - a) * p_lex
 
     def _lexical_logits(self, texts: list[str]) -> np.ndarray:
-        """TF-IDF logits; each vectoriser's output times its own slice of the (dense) weights,
-        which avoids FeatureUnion's joblib dispatch and a sparse transpose per call."""
-        parts = self.__dict__.get("_lex_parts")
-        if parts is None:
-            dense = np.asarray(self.lex_coef.todense() if hasattr(self.lex_coef, "todense") else self.lex_coef,
-                               dtype=np.float32).T  # (n_features, 17)
-            parts, start = [], 0
-            for _name, vec in self.vectorizer.transformer_list:
-                n = len(vec.vocabulary_)
-                parts.append((vec, np.ascontiguousarray(dense[start:start + n])))
-                start += n
-            self.__dict__["_lex_parts"] = parts
         lex_in = [t[:LEXICAL_MAX_CHARS] for t in texts]
-        z = np.zeros((len(texts), len(self.lex_intercept)), dtype=np.float64)
-        for vec, w in parts:
-            z += vec.transform(lex_in) @ w
-        return z + self.lex_intercept
+        return self.vectorizer.logits(lex_in, self.lex_coef, self.lex_intercept)
 
     def closest_targets(self, vector: np.ndarray, goal: int, lang: str, k: int = 2,
                         sims: np.ndarray | None = None) -> list[dict]:

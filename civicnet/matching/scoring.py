@@ -76,6 +76,20 @@ class Examples:
                         self.clusters + other.clusters)
 
 
+def examples_from_seed(seed: dict | None) -> Examples:
+    """Seed examples shipped in the artefact, with their pre-fitted cluster head if any."""
+    if not seed:
+        return Examples()
+    examples = Examples(np.asarray(seed["vectors"], dtype=np.float32), [tuple(s) for s in seed["sdgs"]],
+                        [tuple(c) for c in seed["clusters"]])
+    head = seed.get("cluster_head")
+    if head:
+        examples.__dict__["_heads"] = {tuple(head["keys"]): (np.asarray(head["coef"], dtype=np.float64),
+                                                            np.asarray(head["bias"], dtype=np.float64),
+                                                            float(head["weight"]))}
+    return examples
+
+
 @dataclass(frozen=True)
 class NetworkProfile:
     slug: str

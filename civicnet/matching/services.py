@@ -17,7 +17,7 @@ import yaml
 from ..errors import Invalid
 from .encoders import clean_text
 from .model import get_model
-from .scoring import ClusterProfile, Examples, NetworkProfile, score_texts
+from .scoring import ClusterProfile, Examples, NetworkProfile, examples_from_seed, score_texts
 
 MAX_TEXT_CHARS = 20000
 DEFAULT_NETWORK = "cheongju"
@@ -105,11 +105,7 @@ def network_examples(profile: NetworkProfile, row) -> Examples:
     cached = _examples_cache.get(key)
     if cached is not None:
         return cached
-    examples = Examples()
-    seed = model.seeds.get(profile.slug)
-    if seed:
-        examples = Examples(np.asarray(seed["vectors"], dtype=np.float32),
-                            [tuple(s) for s in seed["sdgs"]], [tuple(c) for c in seed["clusters"]])
+    examples = examples_from_seed(model.seeds.get(profile.slug))
     if stamp:
         from ..extensions import db
         from .models import MatchingExample

@@ -16,6 +16,7 @@ import numpy as np
 
 from . import corpus
 from .encoders import get_encoder
+from .lexical import LexicalFeatures
 from .model import SdgModel, _softmax, text_language
 
 SEED = 20240530
@@ -130,6 +131,7 @@ def train(encoder_name: str | None = None, log: Callable[[str], None] = print,
 
     scoring = tune_cluster_params(oof[dev_idx], vectors[dev_idx], dev, encoder)
     scoring["threshold_scale_ko"] = korean_threshold_scale(oof[dev_idx], dev, thresholds)
+    seeds["cheongju"]["cluster_head"] = seed_cluster_head(seeds["cheongju"], scoring)
 
     digest = hashlib.sha256("\n".join(f"{e.sdgs}|{e.text}" for e in examples).encode()).hexdigest()[:16]
     meta = {
@@ -145,8 +147,8 @@ def train(encoder_name: str | None = None, log: Callable[[str], None] = print,
     log(f"trained in {meta['training_seconds']}s")
     return SdgModel(
         encoder_name=spec, emb_coef=emb.coef_.astype(np.float32),
-        emb_intercept=emb.intercept_.astype(np.float32), vectorizer=vec,
-        lex_coef=_sparse32(lex.coef_), lex_intercept=lex.intercept_.astype(np.float32),
+        emb_intercept=emb.intercept_.astype(np.float32), vectorizer=LexicalFeatures.from_sklearn(vec),
+        lex_coef=np.ascontiguousarray(lex.coef_.T, dtype=np.float32), lex_intercept=lex.intercept_.astype(np.float32),
         mix=dict(MIX), thresholds=thresholds, target_codes=[r["code"] for r in rows],
         target_goals=np.array([int(r["goal"]) for r in rows]),
         target_text={"en": [r["title_en"] for r in rows], "ko": [r["title_ko"] for r in rows]},
@@ -154,17 +156,25 @@ def train(encoder_name: str | None = None, log: Callable[[str], None] = print,
     )
 
 
-def _sparse32(coef: np.ndarray):
-    from scipy import sparse
-
-    return sparse.csr_matrix(coef.astype(np.float32))
-
-
 def _count(items) -> dict[str, int]:
     out: dict[str, int] = {}
     for item in items:
         out[item] = out.get(item, 0) + 1
     return dict(sorted(out.items()))
+
+
+def seed_cluster_head(seed: dict, scoring: dict) -> dict | None:
+    """Fit the default network's cluster head on its seed examples now, not at first request."""
+    from .scoring import DEFAULT_PARAMS, Examples, _fit_cluster_head
+    from .services import default_profile
+
+    keys = [c.key for c in default_profile().clusters]
+    examples = Examples(seed["vectors"], [tuple(s) for s in seed["sdgs"]], [tuple(c) for c in seed["clusters"]])
+    head = _fit_cluster_head(examples, keys, {**DEFAULT_PARAMS, **scoring})
+    if head is None:
+        return None
+    coef, bias, weight = head
+    return {"keys": keys, "coef": coef.astype(np.float32), "bias": bias.astype(np.float32), "weight": float(weight)}
 
 
 def korean_threshold_scale(probs: np.ndarray, dev: list[corpus.Example], thresholds: np.ndarray) -> float:

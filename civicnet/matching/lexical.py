@@ -1,0 +1,97 @@
+"""Word and character n-gram TF-IDF features without scikit-learn at run time.
+
+Training fits scikit-learn ``TfidfVectorizer``s (inside a ``FeatureUnion``); the artefact keeps
+only their vocabularies and idf weights in this small class, which reproduces their
+``transform`` (lower-casing, ``(?u)\\b\\w\\w+\\b`` tokens, word 1–2-grams, ``char_wb`` n-grams,
+sublinear tf, idf, l2 norm per block). Loading it needs no scikit-learn import (about a second
+of start-up) and scoring skips the sparse-matrix machinery.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+import numpy as np
+
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+_SPACES = re.compile(r"\s\s+")
+
+
+class LexicalBlock:
+    def __init__(self, kind: str, ngram_range: tuple[int, int], vocabulary: dict[str, int], idf: np.ndarray):
+        self.kind = kind
+        self.ngram_range = tuple(ngram_range)
+        self.vocabulary = vocabulary
+        self.idf = np.asarray(idf, dtype=np.float32)
+
+    def features(self, text: str) -> list[str]:
+        text = text.lower()
+        lo, hi = self.ngram_range
+        out: list[str] = []
+        if self.kind == "word":
+            tokens = _TOKEN.findall(text)
+            if lo == 1:
+                out.extend(tokens)
+            for n in range(max(lo, 2), hi + 1):
+                out.extend(" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
+            return out
+        # char_wb, as scikit-learn's _char_wb_ngrams
+        for word in _SPACES.sub(" ", text).split():
+            word = f" {word} "
+            length = len(word)
+            for n in range(lo, hi + 1):
+                offset = 0
+                out.append(word[offset:offset + n])
+                while offset + n < length:
+                    offset += 1
+                    out.append(word[offset:offset + n])
+                if offset == 0:  # count a short word only once
+                    break
+        return out
+
+    def indices_values(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        vocab = self.vocabulary
+        counts = Counter(i for i in (vocab.get(f) for f in self.features(text)) if i is not None)
+        if not counts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        tf = np.fromiter((1.0 + math.log(c) for c in counts.values()), dtype=np.float32, count=len(counts))
+        vals = tf * self.idf[idx]
+        norm = float(np.sqrt(np.dot(vals, vals)))
+        return idx, (vals / norm if norm else vals)
+
+
+class LexicalFeatures:
+    """Several blocks side by side, each with its own slice of the classifier weights."""
+
+    def __init__(self, blocks: list[LexicalBlock]):
+        self.blocks = blocks
+
+    @property
+    def n_features(self) -> int:
+        return sum(len(b.idf) for b in self.blocks)
+
+    @classmethod
+    def from_sklearn(cls, union) -> "LexicalFeatures":
+        blocks = []
+        for _name, vec in union.transformer_list:
+            kind = "word" if vec.analyzer == "word" else vec.analyzer
+            if kind not in ("word", "char_wb") or not vec.lowercase or not vec.sublinear_tf or vec.norm != "l2":
+                raise ValueError("unsupported vectoriser settings")
+            vocab = {term: int(i) for term, i in vec.vocabulary_.items()}
+            blocks.append(LexicalBlock(kind, vec.ngram_range, vocab, vec.idf_))
+        return cls(blocks)
+
+    def logits(self, texts: list[str], weights: np.ndarray, intercept: np.ndarray) -> np.ndarray:
+        """``weights``: (n_features, n_classes) dense, blocks in order."""
+        z = np.tile(np.asarray(intercept, dtype=np.float64), (len(texts), 1))
+        start = 0
+        for block in self.blocks:
+            w = weights[start:start + len(block.idf)]
+            start += len(block.idf)
+            for r, text in enumerate(texts):
+                idx, vals = block.indices_values(text)
+                if len(idx):
+                    z[r] += vals @ w[idx]
+        return z

@@ -68,3 +68,12 @@ def test_link_and_invite_buttons_show_a_one_time_link(app, client, network):
 def test_logged_out_visitors_are_sent_to_login(app, client, network):
     response = client.get(f"/o/{network.slug}/notices/")
     assert response.status_code in (302, 401)
+
+
+def test_group_detail_page_offers_the_telegram_link(app, client, network):
+    login(client, make_user(network))
+    member = make_organisation(network, name="상세 단체")
+    detail = client.get(f"/o/{network.slug}/organisations/{member.id}")
+    action = f"/o/{network.slug}/notices/telegram/link/{member.id}"
+    assert detail.status_code == 200 and action in detail.text and "텔레그램 링크 만들기" in detail.text
+    assert client.post(action).status_code == 200

@@ -63,6 +63,6 @@ def from_environment() -> dict:
         "TELEGRAM_BOT_USERNAME": os.environ.get("TELEGRAM_BOT_USERNAME", "CivicNetBot"),
         "TELEGRAM_API_BASE_URL": os.environ.get("TELEGRAM_API_BASE_URL", "https://api.telegram.org/bot"),
         "TELEGRAM_WEBHOOK_SECRET": os.environ.get("TELEGRAM_WEBHOOK_SECRET", ""),
-        "CIVICNET_ENCODER": os.environ.get("CIVICNET_ENCODER", "usem3"),
+        "CIVICNET_ENCODER": os.environ.get("CIVICNET_ENCODER", "use"),
         "PROXY_FIX": _bool("PROXY_FIX"),
     }

@@ -13,6 +13,11 @@ def init_app(app: Flask) -> None:
     from .api import bp
     from .cli import sdg_cli
 
+    from ..organisations.services import organiser_confirmed, personal_data_erased
+    from .confirmations import forget_erased, learn_from_confirmation
+
+    organiser_confirmed.connect(learn_from_confirmation)
+    personal_data_erased.connect(forget_erased)
     app.cli.add_command(sdg_cli)
     csrf.exempt(bp)  # public, stateless, no cookies honoured
     api.register_blueprint(bp)

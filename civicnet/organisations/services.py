@@ -38,6 +38,8 @@ from .models import (EditToken, GoalSource, Organisation, OrganisationChange, Or
 # Other domains (meetings, notices, bot) connect here to delete what they hold about a group.
 signals = Namespace()
 personal_data_erased = signals.signal("personal-data-erased")
+# Sent when an organiser sets a group's SDGs or cluster: a trusted label the matching domain learns from.
+organiser_confirmed = signals.signal("organiser-confirmed")
 
 PERSONAL_FIELDS = {"name", "representative", "email", "phone", "website"}
 ACTOR_KINDS = {"group", "organiser", "system", "bot", "import"}
@@ -332,6 +334,8 @@ def set_goals(org: Organisation, goals: Iterable[int], *, actor_kind: str, actor
     db.session.flush()
     if before != org.goal_numbers or suggestions:
         _record(org, "goals_set", actor_kind, actor_user_id, before=before, after=org.goal_numbers)
+    if actor_kind == "organiser":
+        organiser_confirmed.send(org)
     return org.goal_numbers
 
 
@@ -350,6 +354,8 @@ def set_cluster(org: Organisation, cluster: Cluster | str | None, *, actor_kind:
     org.cluster_source = (source or ("organiser" if actor_kind == "organiser" else "chosen")) if cluster else None
     _record(org, "cluster_set", actor_kind, actor_user_id, before=before, after=cluster.key if cluster else None)
     db.session.flush()
+    if actor_kind == "organiser":
+        organiser_confirmed.send(org)
     return cluster
 
 

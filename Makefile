@@ -24,7 +24,7 @@ translations: $(STAMP)
 
 migrate: install
 	mkdir -p instance
-	$(BIN)/flask db upgrade heads
+	$(BIN)/flask db upgrade
 	$(BIN)/flask network load-defaults
 
 run: migrate

@@ -62,7 +62,7 @@ def database_url(tmp_path_factory) -> str:
         _reset_postgres_schema(url)
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade()
         load_goals()
         db.session.commit()
         db.engine.dispose()

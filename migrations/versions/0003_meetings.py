@@ -2,14 +2,14 @@
 joint actions (hand-written, reviewed)
 
 Revision ID: 0003_meetings
-Revises: 0001_core
+Revises: 0002_matching
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = "0003_meetings"
-down_revision = "0001_core"
+down_revision = "0002_matching"
 branch_labels = None
 depends_on = None
 

@@ -4,13 +4,13 @@ Hand-written and reviewed. Personal data here: telegram_chats.chat_id (erased wi
 ON DELETE CASCADE from organisations, and deleted by the notices service on erasure).
 
 Revision ID: 0004_notices
-Revises: 0001_core
+Revises: 0003_meetings
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0004_notices"
-down_revision = "0001_core"
+down_revision = "0003_meetings"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """partners: stored activity embeddings per organisation and a version stamp per network
 
 Revision ID: 0005_partners
-Revises: 0001_core
+Revises: 0004_notices
 Create Date: 2026-11-24 02:10:00
 
 Written by hand. One row per organisation holds its L2-normalised activities vector
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = "0005_partners"
-down_revision = "0001_core"
+down_revision = "0004_notices"
 branch_labels = None
 depends_on = None
 

@@ -1,13 +1,9 @@
 """Breakout lists and the reception sign-in sheet as CSV (UTF-8 with BOM, for Excel) and XLSX."""
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
+from ..spreadsheets import Sheet, csv_bytes, xlsx_bytes
 from .models import BreakoutTable, Registration
 
 TABLE_HEADERS = ["분야(클러스터)", "테이블", "단체명", "참석 인원", "참석자", "SDGs", "희망 분야", "고정",
@@ -15,23 +11,17 @@ TABLE_HEADERS = ["분야(클러스터)", "테이블", "단체명", "참석 인�
 SIGNIN_HEADERS = ["단체명", "참석자", "참석 인원", "분야(클러스터)", "테이블", "서명"]
 
 
-def _safe(value: object) -> object:
-    """Stop spreadsheet formula injection: text starting with = + - @ is prefixed with '."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
 
 def table_rows(seating: list[tuple[BreakoutTable, list[Registration]]],
                unseated: list[Registration]) -> Iterable[list[object]]:
     """One row per seated group (by cluster, table, name), then groups without a table."""
     def row(table: BreakoutTable | None, r: Registration) -> list[object]:
-        return [_safe(v) for v in (
+        return [
             table.cluster.name_ko if table else "", table.number if table else "", r.organisation.name,
             r.attendees, ", ".join(r.attendee_names), ", ".join(str(n) for n in r.organisation.goal_numbers),
             r.preferred_cluster.name_ko if r.preferred_cluster else "", "예" if r.table_locked else "",
             r.accessibility, "도착" if r.checked_in_at else "",
-        )]
+        ]
 
     for table, members in seating:
         for registration in members:
@@ -43,32 +33,15 @@ def table_rows(seating: list[tuple[BreakoutTable, list[Registration]]],
 def signin_rows(registrations: Iterable[Registration]) -> list[list[object]]:
     """The reception sign-in sheet: confirmed groups sorted by name (Hangul syllable order)."""
     ordered = sorted(registrations, key=lambda r: (r.organisation.name, r.id))
-    return [[_safe(v) for v in (
+    return [[
         r.organisation.name, ", ".join(r.attendee_names), r.attendees,
         r.table.cluster.name_ko if r.table else "", r.table.number if r.table else "", "",
-    )] for r in ordered]
+    ] for r in ordered]
 
 
 def to_csv(headers: list[str], rows: Iterable[list[object]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(headers)
-    writer.writerows(rows)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_bytes(headers, rows)
 
 
 def to_xlsx(headers: list[str], rows: Iterable[list[object]], title: str) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title[:31]
-    sheet.append(headers)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(row)
-    sheet.freeze_panes = "A2"
-    for column, width in {"A": 30, "B": 10, "C": 30, "E": 30, "I": 30}.items():
-        sheet.column_dimensions[column].width = width
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx_bytes([Sheet(title, headers, rows, widths={"A": 30, "B": 10, "C": 30, "E": 30, "I": 30})])

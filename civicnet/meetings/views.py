@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -14,6 +14,7 @@ from ..errors import Invalid
 from ..extensions import db
 from ..goals.services import all_goals
 from ..organisations.models import Organisation, OrganisationStatus
+from ..spreadsheets import download
 from ..templating import current_lang
 from . import breakouts, exports, pdf, services
 from .forms import JointActionForm, MeetingForm, OnBehalfForm
@@ -314,12 +315,6 @@ def joint_action(slug: str, meeting_id: int, table_id: int):
 
 # --- exports ----------------------------------------------------------------------------------
 
-def _download(body: bytes, mimetype: str, filename: str) -> Response:
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f"attachment; filename={filename}"
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
 
 @bp.get("/<int:meeting_id>/export/tables.<fmt>")
 @organiser_required()
@@ -332,14 +327,14 @@ def export_tables(slug: str, meeting_id: int, fmt: str):
         unseated = []
     name = f"meeting-{meeting.id}-tables" + (f"-cluster-{cluster_id}" if cluster_id else "")
     if fmt == "csv":
-        return _download(exports.to_csv(exports.TABLE_HEADERS, exports.table_rows(seating, unseated)),
+        return download(exports.to_csv(exports.TABLE_HEADERS, exports.table_rows(seating, unseated)),
                          "text/csv; charset=utf-8", f"{name}.csv")
     if fmt == "xlsx":
-        return _download(exports.to_xlsx(exports.TABLE_HEADERS, exports.table_rows(seating, unseated), "분야별 모임"),
+        return download(exports.to_xlsx(exports.TABLE_HEADERS, exports.table_rows(seating, unseated), "분야별 모임"),
                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"{name}.xlsx")
     if fmt == "pdf":
         actions = {t.id: breakouts.joint_action_for_table(t) for t, _m in seating}
-        return _download(pdf.tables_pdf(meeting, seating, actions), "application/pdf", f"{name}.pdf")
+        return download(pdf.tables_pdf(meeting, seating, actions), "application/pdf", f"{name}.pdf")
     raise Invalid("Unknown export format.")
 
 
@@ -350,12 +345,12 @@ def export_signin(slug: str, meeting_id: int, fmt: str):
     rows = exports.signin_rows(services.registrations(meeting, status=RegistrationStatus.CONFIRMED))
     name = f"meeting-{meeting.id}-signin"
     if fmt == "csv":
-        return _download(exports.to_csv(exports.SIGNIN_HEADERS, rows), "text/csv; charset=utf-8", f"{name}.csv")
+        return download(exports.to_csv(exports.SIGNIN_HEADERS, rows), "text/csv; charset=utf-8", f"{name}.csv")
     if fmt == "xlsx":
-        return _download(exports.to_xlsx(exports.SIGNIN_HEADERS, rows, "접수 명단"),
+        return download(exports.to_xlsx(exports.SIGNIN_HEADERS, rows, "접수 명단"),
                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"{name}.xlsx")
     if fmt == "pdf":
-        return _download(pdf.signin_pdf(meeting, rows), "application/pdf", f"{name}.pdf")
+        return download(pdf.signin_pdf(meeting, rows), "application/pdf", f"{name}.pdf")
     raise Invalid("Unknown export format.")
 
 

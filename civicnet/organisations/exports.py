@@ -1,14 +1,10 @@
 """Exports of a filtered list of groups: CSV (UTF-8 with BOM, for Excel) and XLSX, Korean headers."""
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from ..pledges.services import active_pledge
+from ..spreadsheets import Sheet, csv_bytes, xlsx_bytes
 from .models import Organisation
 
 KIND_KO = {"ngo": "시민단체", "cooperative": "협동조합", "social_enterprise": "사회적기업", "company": "기업",
@@ -19,47 +15,24 @@ HEADERS = ["번호", "단체명", "유형", "대표자", "이메일", "전화번
            "SDGs", "분야(클러스터)", "상태", "협약", "협약 서명자", "공동 실천 행동", "공개 동의", "등록일"]
 
 
-def _safe(value: object) -> object:
-    """Stop spreadsheet formula injection: text starting with = + - @ is prefixed with '."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
 
 def rows(organisations: Iterable[Organisation]) -> Iterable[list[object]]:
     for org in organisations:
         pledge = active_pledge(org)
-        yield [_safe(v) for v in (
+        yield [
             org.id, org.name, KIND_KO.get(org.kind, org.kind), org.representative, org.email or "",
             org.phone or "", org.district, org.size if org.size is not None else "", org.website or "",
             org.activities, ", ".join(str(n) for n in org.goal_numbers), org.cluster.name_ko if org.cluster else "",
             STATUS_KO.get(org.status, org.status), "서명" if pledge else "", pledge.signer_name if pledge else "",
             pledge.joint_action if pledge else "", "예" if org.public_listing else "아니오",
             org.created_at.strftime("%Y-%m-%d"),
-        )]
+        ]
 
 
 def to_csv(organisations: Iterable[Organisation]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(HEADERS)
-    writer.writerows(rows(organisations))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_bytes(HEADERS, rows(organisations))
 
 
 def to_xlsx(organisations: Iterable[Organisation], title: str = "참여단체") -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title[:31]
-    sheet.append(HEADERS)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows(organisations):
-        sheet.append(row)
-    sheet.freeze_panes = "A2"
     widths = {"B": 28, "D": 12, "E": 26, "F": 16, "J": 60, "K": 14, "L": 30}
-    for column, width in widths.items():
-        sheet.column_dimensions[column].width = width
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx_bytes([Sheet(title, HEADERS, rows(organisations), widths=widths)])

@@ -10,6 +10,7 @@ from ..accounts.access import organiser_required
 from ..extensions import db
 from ..goals.services import all_goals
 from ..pledges.services import active_pledge, pledges_of
+from ..spreadsheets import CSV_MIMETYPE, XLSX_MIMETYPE, download
 from ..templating import current_lang
 from . import exports, services
 from .forms import ClusterForm, ConfirmForm, GoalsForm, KIND_LABELS, ReasonForm, SOURCE_LABELS, STATUS_LABELS
@@ -49,12 +50,8 @@ def _export(kind: str):
     orgs = list(db.session.scalars(services.filtered_select(g.network, _filters())))
     name = f"{g.network.slug}-organisations.{kind}"
     if kind == "csv":
-        body, mimetype = exports.to_csv(orgs), "text/csv; charset=utf-8"
-    else:
-        body = exports.to_xlsx(orgs)
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(body, mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+        return download(exports.to_csv(orgs), CSV_MIMETYPE, name)
+    return download(exports.to_xlsx(orgs), XLSX_MIMETYPE, name)
 
 
 @bp.get("/organisations.csv")

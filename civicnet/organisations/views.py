@@ -6,7 +6,6 @@ could not hold 5,000 characters of Korean text); every step re-checks it on the 
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ..errors import Invalid

@@ -1,12 +1,10 @@
 """CSV (UTF-8 with BOM, opens in Excel) and XLSX exports of the yearly report."""
 from __future__ import annotations
 
-import csv
-import io
-
-from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
+from ..goals.reference import GOAL_COLOURS
+from ..spreadsheets import Sheet, build_workbook, csv_bytes, workbook_bytes
 from .data import YearlyReport
 
 TABLES = ("sdgs", "clusters", "participation", "timeline", "actions")
@@ -26,47 +24,24 @@ _EMPTY_HEADERS = {
 }
 
 
-def _safe(value):
-    """Neutralise spreadsheet formulas in text cells (CSV/formula injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+
+def _headers(rows: list[dict], table: str) -> list[str]:
+    return list(rows[0]) if rows else _EMPTY_HEADERS.get(table, [])
 
 
 def to_csv(report: YearlyReport, table: str = "sdgs") -> bytes:
     rows = _rows(report, table)
-    headers = list(rows[0]) if rows else _EMPTY_HEADERS.get(table, [])
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=headers, lineterminator="\r\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: _safe(v) for k, v in row.items()})
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_bytes(_headers(rows, table), [list(row.values()) for row in rows])
 
 
 def to_xlsx(report: YearlyReport) -> bytes:
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    for table in TABLES:
-        sheet = workbook.create_sheet(table)
-        rows = _rows(report, table)
-        headers = list(rows[0]) if rows else _EMPTY_HEADERS.get(table, [])
-        sheet.append(headers)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append([_safe(v) for v in row.values()])
-        if table == "sdgs":
-            from ..goals.reference import GOAL_COLOURS
-
-            for r, row in enumerate(rows, start=2):
-                colour = GOAL_COLOURS[row["sdg"]].lstrip("#")
-                sheet.cell(row=r, column=3).fill = PatternFill("solid", fgColor=colour)
-                sheet.cell(row=r, column=3).font = Font(bold=True, color="FFFFFF")
-        for column in sheet.columns:
-            width = max((len(str(c.value or "")) for c in column), default=8)
-            sheet.column_dimensions[column[0].column_letter].width = min(max(10, width + 2), 60)
-        sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    tables = {table: _rows(report, table) for table in TABLES}
+    book = build_workbook(
+        Sheet(table, _headers(rows, table), [list(row.values()) for row in rows]) for table, rows in tables.items()
+    )
+    # The SDG sheet shows each goal's number cell in its official colour.
+    sheet = book["sdgs"]
+    for r, row in enumerate(tables["sdgs"], start=2):
+        sheet.cell(row=r, column=3).fill = PatternFill("solid", fgColor=GOAL_COLOURS[row["sdg"]].lstrip("#"))
+        sheet.cell(row=r, column=3).font = Font(bold=True, color="FFFFFF")
+    return workbook_bytes(book)

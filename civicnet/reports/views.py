@@ -1,10 +1,11 @@
 """Organiser pages for the yearly report: overview with links, PDF, CSV and XLSX downloads."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, g, render_template, request
+from flask import Blueprint, abort, g, render_template, request
 
 from ..accounts.access import organiser_required
 from ..dashboard.views import kind_label, render_charts, year_choices
+from ..spreadsheets import download
 from ..templating import current_lang
 from .data import build_report
 from .pdf import render_pdf
@@ -19,12 +20,6 @@ def _year(raw: int | None = None) -> int:
         abort(404)
     return value
 
-
-def _download(body: bytes, mimetype: str, filename: str) -> Response:
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 @bp.get("/o/<slug>/reports/")
@@ -42,7 +37,7 @@ def index(slug: str):
 def pdf(slug: str, year: int):
     report = build_report(g.network, _year(year))
     lang = current_lang()
-    return _download(render_pdf(report, lang), "application/pdf", f"{slug}-report-{year}-{lang}.pdf")
+    return download(render_pdf(report, lang), "application/pdf", f"{slug}-report-{year}-{lang}.pdf")
 
 
 @bp.get("/o/<slug>/reports/<int:year>.csv")
@@ -52,12 +47,12 @@ def csv(slug: str, year: int):
     if table not in TABLES:
         abort(404)
     report = build_report(g.network, _year(year))
-    return _download(to_csv(report, table), "text/csv; charset=utf-8", f"{slug}-{year}-{table}.csv")
+    return download(to_csv(report, table), "text/csv; charset=utf-8", f"{slug}-{year}-{table}.csv")
 
 
 @bp.get("/o/<slug>/reports/<int:year>.xlsx")
 @organiser_required()
 def xlsx(slug: str, year: int):
     report = build_report(g.network, _year(year))
-    return _download(to_xlsx(report), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return download(to_xlsx(report), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                      f"{slug}-{year}.xlsx")

@@ -86,7 +86,7 @@ def test_dashboard_filters_by_kind_and_cluster(client, network, scenario, organi
     html = client.get(f"/o/{network.slug}/dashboard?year=all&kind=school&cluster=nature&lang=en").get_data(as_text=True)
     want = expected(network, kind="school", cluster_id=_cluster_id(network, "nature"))
     assert want["groups"] == 1
-    assert f'<strong id="total-groups">1</strong>' in html
+    assert '<strong id="total-groups">1</strong>' in html
     assert _table_numbers(html)[4] == (want["goal_groups"][4], want["goal_pledges"][4])
 
 

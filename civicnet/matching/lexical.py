@@ -63,9 +63,11 @@ class LexicalBlock:
 
 
 class LexicalFeatures:
-    """Several blocks side by side, each with its own slice of the classifier weights."""
+    """Several blocks side by side, each with its own slice of the classifier weights.
+    A block is anything with ``idf`` (its length) and ``indices_values(text)``, e.g. the
+    Aurora keyword block (``keywords.KeywordFeatures``)."""
 
-    def __init__(self, blocks: list[LexicalBlock]):
+    def __init__(self, blocks: list):
         self.blocks = blocks
 
     @property
@@ -82,6 +84,9 @@ class LexicalFeatures:
             vocab = {term: int(i) for term, i in vec.vocabulary_.items()}
             blocks.append(LexicalBlock(kind, vec.ngram_range, vocab, vec.idf_))
         return cls(blocks)
+
+    def with_block(self, block) -> "LexicalFeatures":
+        return LexicalFeatures(self.blocks + [block])
 
     def logits(self, texts: list[str], weights: np.ndarray, intercept: np.ndarray) -> np.ndarray:
         """``weights``: (n_features, n_classes) dense, blocks in order."""

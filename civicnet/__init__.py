@@ -46,6 +46,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     os.makedirs(app.instance_path, exist_ok=True)
     logging.basicConfig(level=logging.INFO)
+    # httpx logs every request URL at INFO, and Telegram URLs carry the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config_module.INSTANCE_DIR.parent / "migrations"))

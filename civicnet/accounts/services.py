@@ -8,9 +8,6 @@ Services flush, callers commit.
 """
 from __future__ import annotations
 
-import hashlib
-import secrets
-
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -20,6 +17,7 @@ from ..extensions import db
 from ..networks.models import Network
 from ..organisations.validation import clean_email, clean_text
 from ..timeutil import utcnow
+from ..tokens import new_token, token_digest
 from .models import ApiToken, Membership, Role, User
 
 _hasher = PasswordHasher()
@@ -69,16 +67,12 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 def create_api_token(user: User, network: Network, name: str = "api") -> tuple[ApiToken, str]:
     if user.role_in(network) is None:
         raise Invalid("This account does not organise that network.", field="network")
-    raw = "cn_" + secrets.token_urlsafe(32)
+    raw = "cn_" + new_token(32)
     token = ApiToken(user_id=user.id, network_id=network.id, name=clean_text(name, "name", max_length=100) or "api",
-                     token_hash=_digest(raw), created_at=utcnow())
+                     token_hash=token_digest(raw), created_at=utcnow())
     db.session.add(token)
     db.session.flush()
     return token, raw
@@ -88,7 +82,7 @@ def api_token_user(raw: str | None) -> ApiToken | None:
     """The live token for ``raw`` whose user still organises its network, else None."""
     if not raw or len(raw) > 200:
         return None
-    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _digest(raw)))
+    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == token_digest(raw)))
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
     if token.user.role_in(token.network) is None:

@@ -7,7 +7,6 @@ writers and the same UPDATE takes its write lock.
 from __future__ import annotations
 
 import hashlib
-import secrets
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -19,6 +18,7 @@ from ..extensions import db
 from ..networks.models import Network
 from ..organisations.models import Organisation, OrganisationStatus
 from ..timeutil import utcnow
+from ..tokens import new_token, token_digest
 from . import signals
 from .models import AssignmentChange, Meeting, ProgrammeItem, Registration, RegistrationStatus
 
@@ -160,10 +160,6 @@ def seats_taken(meeting: Meeting) -> int:
     ))
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def checkin_code(token: str) -> str:
     """The code the QR carries: derived from the private token, but it does not reveal it."""
     return hashlib.sha256(b"civicnet-checkin:" + token.encode()).hexdigest()[:32]
@@ -211,12 +207,12 @@ def register(meeting: Meeting, organisation: Organisation, *, attendees: int = 1
     if active_registration(meeting, organisation) is not None:
         raise Conflict("This organisation is already registered for this meeting.")
     fits = seats_taken(meeting) + attendees <= capacity
-    token = secrets.token_urlsafe(24)
+    token = new_token(24)
     registration = Registration(
         meeting_id=meeting.id, organisation_id=organisation.id, attendees=attendees, attendee_names=names,
         status=RegistrationStatus.CONFIRMED if fits else RegistrationStatus.WAITLISTED,
         preferred_cluster_id=preferred_cluster_id, accessibility=(accessibility or "").strip()[:500],
-        source=source, token_hash=_token_hash(token), checkin_hash=_token_hash(checkin_code(token)),
+        source=source, token_hash=token_digest(token), checkin_hash=token_digest(checkin_code(token)),
         table_locked=False,
     )
     db.session.add(registration)
@@ -284,9 +280,9 @@ def cancel_registration(registration: Registration, *, actor_kind: str = "group"
 def reissue_private_link(registration: Registration) -> str:
     """A new private token for ``registration`` (e.g. for the bot to send a link); the old link and
     the old QR code stop working. Returns the token (only its hash is stored)."""
-    token = secrets.token_urlsafe(24)
-    registration.token_hash = _token_hash(token)
-    registration.checkin_hash = _token_hash(checkin_code(token))
+    token = new_token(24)
+    registration.token_hash = token_digest(token)
+    registration.checkin_hash = token_digest(checkin_code(token))
     db.session.flush()
     return token
 
@@ -308,7 +304,7 @@ def registration_by_token(token: str) -> Registration:
     """The registration behind a private link, or 404."""
     registration = None
     if token and len(token) <= 100:
-        registration = db.session.scalar(sa.select(Registration).where(Registration.token_hash == _token_hash(token)))
+        registration = db.session.scalar(sa.select(Registration).where(Registration.token_hash == token_digest(token)))
     if registration is None:
         raise NotFound("This link is not valid.")
     return registration
@@ -318,7 +314,7 @@ def registration_by_checkin_code(meeting: Meeting, code: str) -> Registration:
     registration = None
     if code and len(code) <= 100:
         registration = db.session.scalar(sa.select(Registration).where(
-            Registration.checkin_hash == _token_hash(code), Registration.meeting_id == meeting.id
+            Registration.checkin_hash == token_digest(code), Registration.meeting_id == meeting.id
         ))
     if registration is None:
         raise NotFound("This check-in code is not for this meeting.")

@@ -10,8 +10,6 @@ creates each automatic meeting reminder once. Chats: ``chat_for``, ``link_chat``
 """
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -23,13 +21,10 @@ from ..extensions import db
 from ..networks.models import Cluster, Network
 from ..organisations.models import Organisation, OrganisationStatus
 from ..timeutil import utcnow
+from ..tokens import new_token, token_digest
 from .models import AudienceKind, BotState, Delivery, DeliveryState, LinkToken, Notice, TelegramChat
 
 MAX_BODY = 3500  # Telegram's limit is 4096 characters; leave room for the header.
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 # --- deep-link tokens ----------------------------------------------------------------------
@@ -40,8 +35,8 @@ def issue_link_token(network: Network, organisation: Organisation | None = None,
     if organisation is not None and organisation.network_id != network.id:
         raise NotFound("There is no such group in this network.")
     ttl = ttl_hours if ttl_hours is not None else current_app.config["TELEGRAM_LINK_TTL_HOURS"]
-    token = secrets.token_urlsafe(24)  # 32 characters of [A-Za-z0-9_-]: fits Telegram's 64 limit
-    db.session.add(LinkToken(token_hash=_hash(token), network_id=network.id,
+    token = new_token(24)  # 32 characters of [A-Za-z0-9_-]: fits Telegram's 64 limit
+    db.session.add(LinkToken(token_hash=token_digest(token), network_id=network.id,
                              organisation_id=organisation.id if organisation else None,
                              created_by_user_id=user_id, created_at=utcnow(),
                              expires_at=utcnow() + timedelta(hours=ttl)))
@@ -59,11 +54,11 @@ def consume_link_token(token: str) -> LinkToken:
     # The conditional UPDATE is the one-time guarantee: two chats racing with one token, one wins.
     result = db.session.execute(
         sa.update(LinkToken)
-        .where(LinkToken.token_hash == _hash(token), LinkToken.used_at.is_(None), LinkToken.expires_at > now)
+        .where(LinkToken.token_hash == token_digest(token), LinkToken.used_at.is_(None), LinkToken.expires_at > now)
         .values(used_at=now).execution_options(synchronize_session=False))
     if result.rowcount != 1:
         raise invalid
-    return db.session.scalar(sa.select(LinkToken).where(LinkToken.token_hash == _hash(token)))
+    return db.session.scalar(sa.select(LinkToken).where(LinkToken.token_hash == token_digest(token)))
 
 
 # --- chats ---------------------------------------------------------------------------------

@@ -18,8 +18,6 @@ filters, page=, per_page=)`` and ``filtered_select`` read, always inside one net
 """
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -31,6 +29,7 @@ from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..networks.models import Cluster, Network
 from ..timeutil import utcnow
+from ..tokens import new_token, token_digest
 from . import validation
 from .models import (EditToken, GoalSource, Organisation, OrganisationChange, OrganisationGoal,
                      OrganisationStatus)
@@ -103,10 +102,6 @@ def savepoint():
     if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
         connection.exec_driver_sql("BEGIN")
     return db.session.begin_nested()
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def _record(org: Organisation, action: str, actor_kind: str, actor_user_id: int | None = None,
@@ -192,8 +187,8 @@ def issue_edit_token(org: Organisation, *, revoke_existing: bool = True, actor_k
     """A new private edit token (returned once); older ones are revoked unless asked not to."""
     if revoke_existing:
         _revoke(org)
-    token = secrets.token_urlsafe(32)
-    db.session.add(EditToken(organisation_id=org.id, token_hash=_hash(token), created_at=utcnow()))
+    token = new_token(32)
+    db.session.add(EditToken(organisation_id=org.id, token_hash=token_digest(token), created_at=utcnow()))
     _record(org, "edit_link_issued", actor_kind, actor_user_id)
     db.session.flush()
     return token
@@ -217,7 +212,7 @@ def organisation_by_edit_token(token: str | None) -> Organisation:
     """The group whose live edit token this is; ``NotFound`` for unknown or revoked tokens."""
     if not token or len(token) > 100:
         raise NotFound("This edit link is not valid. It may have been replaced; ask the organisers for a new one.")
-    row = db.session.scalar(sa.select(EditToken).where(EditToken.token_hash == _hash(token)))
+    row = db.session.scalar(sa.select(EditToken).where(EditToken.token_hash == token_digest(token)))
     if row is None or row.revoked_at is not None:
         raise NotFound("This edit link is not valid. It may have been replaced; ask the organisers for a new one.")
     row.last_used_at = utcnow()

@@ -18,6 +18,7 @@ from civicnet.notices import services as notices
 from civicnet.notices.models import TelegramChat
 from civicnet.organisations import services as organisations
 from civicnet.organisations.models import Organisation
+from civicnet.timeutil import to_local
 
 CONSENT_VERSION = "telegram-1"
 
@@ -159,7 +160,7 @@ def _meeting_view(meeting, org, lang: str) -> dict:
     from civicnet.meetings import services as meetings
 
     reg = meetings.active_registration(meeting, org)
-    local = meetings.utc_to_seoul(meeting.starts_at)
+    local = to_local(meeting.starts_at)
     return {"id": meeting.id, "title": (meeting.title_en or meeting.title_ko) if lang == "en" else meeting.title_ko,
             "when": local.strftime("%Y-%m-%d %H:%M"),
             "venue": (meeting.venue_en or meeting.venue_ko) if lang == "en" else meeting.venue_ko,

@@ -20,13 +20,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 
 from ..extensions import db
 from ..goals.models import Goal
 from ..networks.models import Cluster, Network
 from ..organisations.models import Organisation, OrganisationGoal, OrganisationKind, OrganisationStatus
 from ..pledges.models import Pledge, pledge_goals
+from ..timeutil import local_zone, to_local
 
 GAP_RANK = 3
 
@@ -108,10 +108,6 @@ class NetworkStats:
         return max([g.groups for g in self.goals] + [g.pledges for g in self.goals] + [0])
 
 
-def local_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Seoul")
-
-
 def year_bounds(year: int) -> tuple[datetime, datetime]:
     """Start and end of ``year`` in local time, as naive UTC (how timestamps are stored)."""
     zone, utc = local_zone(), ZoneInfo("UTC")
@@ -121,7 +117,7 @@ def year_bounds(year: int) -> tuple[datetime, datetime]:
 
 
 def local_month(moment: datetime) -> str:
-    return moment.replace(tzinfo=ZoneInfo("UTC")).astimezone(local_zone()).strftime("%Y-%m")
+    return to_local(moment).strftime("%Y-%m")
 
 
 def group_conditions(network: Network, filters: Filters) -> list:

@@ -20,7 +20,7 @@ def sdg_cli() -> None:
 @click.option("--evaluate/--no-evaluate", default=True, help="Also write the figures into the model card.")
 def train_command(encoder: str | None, evaluate: bool) -> None:
     """Train the classifier (deterministic) into models/."""
-    from . import evaluation, model, training
+    from . import model, training
     from .services import default_profile
 
     trained = training.train(encoder, log=click.echo)

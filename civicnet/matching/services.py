@@ -10,7 +10,6 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
 import sqlalchemy as sa
 import yaml
 

@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 
 from ..extensions import db
 from ..networks.services import get_network
+from ..timeutil import to_utc
 from . import breakouts, services
 
 meetings_cli = AppGroup("meetings", help="Meetings and breakout groups.")
@@ -28,15 +29,15 @@ def example_meeting_data(network, *, tables: int = 4, seats: int = 8) -> dict:
     day = "2024-05-30"
 
     def at(hhmm: str) -> datetime:
-        return services.seoul_to_utc(datetime.fromisoformat(f"{day}T{hhmm}"))
+        return to_utc(datetime.fromisoformat(f"{day}T{hhmm}"))
 
     return {
         "title_ko": "2024 시민실천 네트워크 협약식 및 교류회",
         "title_en": "2024 Citizen Practice Network pledge ceremony and exchange meeting",
         "venue_ko": "서원구청 대회의실", "venue_en": "Seowon-gu office, main hall",
         "starts_at": at("14:00"), "ends_at": at("15:30"),
-        "registration_opens_at": services.seoul_to_utc(datetime(2024, 4, 22)),
-        "registration_closes_at": services.seoul_to_utc(datetime(2024, 5, 29)),
+        "registration_opens_at": to_utc(datetime(2024, 4, 22)),
+        "registration_closes_at": to_utc(datetime(2024, 5, 29)),
         "capacity": 250, "per_organisation_limit": 2,
         "programme": [{"at": at(t), "item_ko": ko, "item_en": en, "note": note}
                       for t, ko, en, note in EXAMPLE_PROGRAMME],

@@ -1,6 +1,6 @@
 """Meetings (the pledge ceremony and exchange meeting), registrations, breakout tables, joint actions.
 
-All datetimes are naive UTC (see ``civicnet.timeutil``); pages show them in Asia/Seoul.
+All datetimes are naive UTC (see ``civicnet.timeutil``); pages show them in the local zone (Asia/Seoul by default).
 """
 from __future__ import annotations
 

@@ -19,6 +19,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from ..goals.reference import GOAL_COLOURS
+from ..timeutil import to_local
 from .models import BreakoutTable, JointAction, Meeting, Registration
 
 FONT = "HYGothic-Medium"
@@ -62,9 +63,8 @@ def _goal_chips(canvas: Canvas, goals: list[int], x: float, y: float, size: floa
 
 
 def _when(meeting: Meeting) -> str:
-    from .services import utc_to_seoul
 
-    start, end = utc_to_seoul(meeting.starts_at), utc_to_seoul(meeting.ends_at)
+    start, end = to_local(meeting.starts_at), to_local(meeting.ends_at)
     return f"{start:%Y-%m-%d %H:%M}–{end:%H:%M} · {meeting.venue_ko}"
 
 

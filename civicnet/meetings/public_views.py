@@ -16,6 +16,7 @@ from ..errors import Invalid
 from ..networks.services import get_network
 from ..organisations.services import organisation_by_edit_token
 from ..templating import current_lang
+from ..timeutil import to_local
 from . import breakouts, services
 from .forms import RegistrationForm
 from .models import RegistrationStatus
@@ -103,7 +104,7 @@ def registration():
         "meetings/registration.html", registration=registration, meeting=meeting, token=token,
         qr=qr_svg(checkin_url) if registration.status == RegistrationStatus.CONFIRMED else None,
         code=code, position=services.waitlist_position(registration), lang=current_lang(),
-        local=services.utc_to_seoul,
+        local=to_local,
     )
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -22,20 +21,7 @@ from ..tokens import new_token, token_digest
 from . import signals
 from .models import AssignmentChange, Meeting, ProgrammeItem, Registration, RegistrationStatus
 
-SEOUL = ZoneInfo("Asia/Seoul")
 MAX_NAME_LENGTH = 100
-
-
-# --- time -------------------------------------------------------------------------------------
-
-def seoul_to_utc(local: datetime) -> datetime:
-    """A naive Asia/Seoul wall-clock time → naive UTC for storage."""
-    return local.replace(tzinfo=SEOUL).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
-
-
-def utc_to_seoul(value: datetime) -> datetime:
-    """A stored naive UTC time → naive Asia/Seoul wall-clock time for display."""
-    return value.replace(tzinfo=ZoneInfo("UTC")).astimezone(SEOUL).replace(tzinfo=None)
 
 
 # --- meetings ---------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from ..goals.services import all_goals
 from ..organisations.models import Organisation, OrganisationStatus
 from ..spreadsheets import download
 from ..templating import current_lang
+from ..timeutil import to_local, to_utc
 from . import breakouts, exports, pdf, services
 from .forms import JointActionForm, MeetingForm, OnBehalfForm
 from .models import RegistrationStatus
@@ -47,7 +48,7 @@ def index(slug: str):
 def _programme_lines(meeting) -> str:
     lines = []
     for item in meeting.programme:
-        local = services.utc_to_seoul(item.at)
+        local = to_local(item.at)
         lines.append(" | ".join([f"{local:%H:%M}", item.item_ko, item.item_en, item.note]).rstrip(" |"))
     return "\n".join(lines)
 
@@ -65,7 +66,7 @@ def _parse_programme(text: str, day) -> list[dict]:
                           number=number) from error
         if not parts[1]:
             raise Invalid("Programme line %(number)s needs an item.", field="programme", number=number)
-        items.append({"at": services.seoul_to_utc(datetime.combine(day, clock)), "item_ko": parts[1],
+        items.append({"at": to_utc(datetime.combine(day, clock)), "item_ko": parts[1],
                       "item_en": parts[2], "note": parts[3]})
     return items
 
@@ -88,10 +89,10 @@ def _meeting_data(form: MeetingForm) -> dict:
     return {
         "title_ko": form.title_ko.data.strip(), "title_en": (form.title_en.data or "").strip(),
         "venue_ko": (form.venue_ko.data or "").strip(), "venue_en": (form.venue_en.data or "").strip(),
-        "starts_at": services.seoul_to_utc(datetime.combine(day, form.start.data)),
-        "ends_at": services.seoul_to_utc(datetime.combine(day, form.end.data)),
-        "registration_opens_at": services.seoul_to_utc(datetime.combine(opens, time())) if opens else None,
-        "registration_closes_at": (services.seoul_to_utc(datetime.combine(closes + timedelta(days=1), time()))
+        "starts_at": to_utc(datetime.combine(day, form.start.data)),
+        "ends_at": to_utc(datetime.combine(day, form.end.data)),
+        "registration_opens_at": to_utc(datetime.combine(opens, time())) if opens else None,
+        "registration_closes_at": (to_utc(datetime.combine(closes + timedelta(days=1), time()))
                                    if closes else None),
         "capacity": form.capacity.data, "per_organisation_limit": form.per_organisation_limit.data,
         "programme": _parse_programme(form.programme.data, day), "breakouts": _breakout_setup(),
@@ -120,9 +121,9 @@ def new(slug: str):
 def edit(slug: str, meeting_id: int):
     meeting = _meeting(meeting_id)
     if request.method == "GET":
-        start, end = services.utc_to_seoul(meeting.starts_at), services.utc_to_seoul(meeting.ends_at)
-        opens = services.utc_to_seoul(meeting.registration_opens_at) if meeting.registration_opens_at else None
-        closes = services.utc_to_seoul(meeting.registration_closes_at) if meeting.registration_closes_at else None
+        start, end = to_local(meeting.starts_at), to_local(meeting.ends_at)
+        opens = to_local(meeting.registration_opens_at) if meeting.registration_opens_at else None
+        closes = to_local(meeting.registration_closes_at) if meeting.registration_closes_at else None
         form = MeetingForm(formdata=None, data={
             "title_ko": meeting.title_ko, "title_en": meeting.title_en, "venue_ko": meeting.venue_ko,
             "venue_en": meeting.venue_en, "day": start.date(), "start": start.time(), "end": end.time(),
@@ -356,5 +357,5 @@ def export_signin(slug: str, meeting_id: int, fmt: str):
 
 @bp.app_template_filter("seoul")
 def _seoul(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A stored naive-UTC datetime shown in Asia/Seoul."""
-    return services.utc_to_seoul(value).strftime(fmt) if value else ""
+    """A stored naive-UTC datetime shown in the local zone."""
+    return to_local(value).strftime(fmt) if value else ""

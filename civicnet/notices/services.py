@@ -20,7 +20,7 @@ from ..errors import Invalid, NotFound
 from ..extensions import db
 from ..networks.models import Cluster, Network
 from ..organisations.models import Organisation, OrganisationStatus
-from ..timeutil import utcnow
+from ..timeutil import to_local, utcnow
 from ..tokens import new_token, token_digest
 from .models import AudienceKind, BotState, Delivery, DeliveryState, LinkToken, Notice, TelegramChat
 
@@ -260,10 +260,7 @@ def retry_failed(notice: Notice) -> int:
 # --- automatic meeting reminders -----------------------------------------------------------
 
 def _reminder_text(meeting, minutes: int, lang: str) -> str:
-    from zoneinfo import ZoneInfo
-
-    tz = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Seoul")
-    local = meeting.starts_at.replace(tzinfo=ZoneInfo("UTC")).astimezone(tz)
+    local = to_local(meeting.starts_at)
     if lang == "en":
         venue = meeting.venue_en or meeting.venue_ko
         when = local.strftime("%Y-%m-%d %H:%M")

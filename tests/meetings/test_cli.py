@@ -4,6 +4,7 @@ from __future__ import annotations
 from civicnet.extensions import db
 from civicnet.meetings import services
 from civicnet.meetings.models import Meeting
+from civicnet.timeutil import to_local
 from tests.builders import make_organisation
 
 
@@ -14,8 +15,8 @@ def test_create_example_and_assign(app, network):
     meeting = db.session.scalars(db.select(Meeting)).one()
     assert meeting.title_ko.startswith("2024") and meeting.capacity == 250
     # 14:00-15:30 Seoul on 2024-05-30, check-in from 13:30, breakouts at 14:50.
-    assert services.utc_to_seoul(meeting.starts_at).isoformat() == "2024-05-30T14:00:00"
-    assert [services.utc_to_seoul(p.at).strftime("%H:%M") for p in meeting.programme][0] == "13:30"
+    assert to_local(meeting.starts_at).isoformat() == "2024-05-30T14:00:00"
+    assert [to_local(p.at).strftime("%H:%M") for p in meeting.programme][0] == "13:30"
     assert len(meeting.tables) == 2 * len(network.clusters)
     for _ in range(3):
         services.register(meeting, make_organisation(network, goals=[6]), ignore_window=True)

@@ -77,7 +77,7 @@ def fewshot_study(model: SdgModel, examples: list[corpus.Example], profile: Netw
     base_res, few_res, order = [], [], []
     for a, b in ((0, 1), (1, 0)):
         conf = Examples(vecs[halves[a]], [examples[i].sdgs for i in halves[a]],
-                        [examples[i].clusters for i in halves[a]])
+                        [examples[i].clusters for i in halves[a]], [examples[i].text for i in halves[a]])
         texts = [examples[i].text for i in halves[b]]
         base_res += score_texts(model, texts, profile, Examples(), vectors=vecs[halves[b]])
         few_res += score_texts(model, texts, profile, conf, vectors=vecs[halves[b]])
@@ -87,7 +87,7 @@ def fewshot_study(model: SdgModel, examples: list[corpus.Example], profile: Netw
 
 
 def seed_examples(model: SdgModel, slug: str) -> Examples:
-    return examples_from_seed(model.seeds.get(slug))
+    return examples_from_seed(model.seeds.get(slug), model)
 
 
 def evaluate_all(model: SdgModel, profile: NetworkProfile) -> dict:

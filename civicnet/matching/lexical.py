@@ -88,15 +88,40 @@ class LexicalFeatures:
     def with_block(self, block) -> "LexicalFeatures":
         return LexicalFeatures(self.blocks + [block])
 
+    def matrix(self, texts: list[str]):
+        """The features of ``texts`` as a scipy CSR matrix (for fitting small heads; needs scipy)."""
+        from scipy.sparse import csr_matrix
+
+        indptr, indices, data = [0], [], []
+        for text in texts:
+            count = 0
+            offset = 0
+            for block in self.blocks:
+                idx, vals = block.indices_values(text)
+                indices.append(idx + offset)
+                data.append(vals)
+                count += len(idx)
+                offset += len(block.idf)
+            indptr.append(indptr[-1] + count)
+        values = np.concatenate(data).astype(np.float32) if data else np.zeros(0, np.float32)
+        columns = np.concatenate(indices).astype(np.int64) if indices else np.zeros(0, np.int64)
+        return csr_matrix((values, columns, np.asarray(indptr)), shape=(len(texts), self.n_features))
+
     def logits(self, texts: list[str], weights: np.ndarray, intercept: np.ndarray) -> np.ndarray:
         """``weights``: (n_features, n_classes) dense, blocks in order."""
-        z = np.tile(np.asarray(intercept, dtype=np.float64), (len(texts), 1))
+        return self.logits_many(texts, [(weights, intercept)])[0]
+
+    def logits_many(self, texts: list[str], heads: list[tuple[np.ndarray, np.ndarray]]) -> list[np.ndarray]:
+        """Logits of several heads over the same features, extracting each text's features once."""
+        out = [np.tile(np.asarray(b, dtype=np.float64), (len(texts), 1)) for _w, b in heads]
         start = 0
         for block in self.blocks:
-            w = weights[start:start + len(block.idf)]
-            start += len(block.idf)
+            stop = start + len(block.idf)
+            slices = [w[start:stop] for w, _b in heads]
+            start = stop
             for r, text in enumerate(texts):
                 idx, vals = block.indices_values(text)
                 if len(idx):
-                    z[r] += vals @ w[idx]
-        return z
+                    for z, w in zip(out, slices):
+                        z[r] += vals @ w[idx]
+        return out

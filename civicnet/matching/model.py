@@ -71,10 +71,11 @@ class SdgModel:
         encoder = encoder or get_encoder(self.encoder_name)
         return encoder.encode(texts)
 
-    def goal_probabilities(self, texts: list[str], vectors: np.ndarray) -> np.ndarray:
+    def goal_probabilities(self, texts: list[str], vectors: np.ndarray,
+                           lexical_logits: np.ndarray | None = None) -> np.ndarray:
         """(n, 17) probabilities (rows sum to 1) mixing the two heads per language."""
         p_emb = _softmax(vectors @ self.emb_coef.T + self.emb_intercept)
-        p_lex = _softmax(self._lexical_logits(texts))
+        p_lex = _softmax(self._lexical_logits(texts) if lexical_logits is None else lexical_logits)
         a = np.array([self.mix.get(text_language(t), self.mix["en"]) for t in texts])[:, None]
         return a * p_emb + (1 - a) * p_lex
 

@@ -2,7 +2,10 @@
 
 Cluster score = mix of (a) the SDG scores summed over the cluster's SDGs (the network's
 cluster→SDG mapping) and (b) the text's similarity to the cluster's own description, then
-blended with (c) a nearest-neighbour vote over the network's confirmed examples (few-shot).
+blended with (c) what the network's confirmed examples teach (few-shot): with few of them a
+nearest-neighbour vote, with more two small per-network cluster heads, one over the sentence
+vectors and one over the lexical features (Korean character n-grams carry words like 경로당 or
+텃밭 that place a group better than its SDGs do).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .encoders import clean_text
-from .model import SdgModel, text_language
+from .model import LEXICAL_MAX_CHARS, SdgModel, text_language
 
 GOALS = np.arange(1, 18)
 # Defaults; training may overwrite them in the model's meta["scoring"].
@@ -30,6 +33,8 @@ DEFAULT_PARAMS = {
     "head_C": 4.0,
     "head_max_weight": 0.8,   # weight of that head once there are many confirmations
     "head_half_n": 20,        # ... reached half-way at this many confirmations
+    "lexical_head_weight": 0.5,  # weight of the lexical cluster head (scaled like the other head)
+    "lexical_head_C": 4.0,
     "reasons_top": 3,         # goals explained besides the suggested ones
 }
 
@@ -55,6 +60,7 @@ class Examples:
     vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     sdgs: list[tuple[int, ...]] = field(default_factory=list)
     clusters: list[tuple[str, ...]] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)  # for the lexical head; may be empty
 
     def __len__(self) -> int:
         return len(self.sdgs)
@@ -67,26 +73,60 @@ class Examples:
             memo[key] = _fit_cluster_head(self, keys, params)
         return memo[key]
 
+    def lexical_head(self, keys: list[str], params: dict, model: SdgModel):
+        """A cluster head over the model's lexical features (memoised per model), or None."""
+        memo = self.__dict__.setdefault("_lexical_heads", {})
+        key = (tuple(keys), id(model.vectorizer))
+        if key not in memo:
+            memo[key] = _fit_lexical_head(self, keys, params, model)
+        return memo[key]
+
+    def vote_targets(self, keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Per example, its SDGs and clusters as rank-weighted rows summing to 1 (memoised)."""
+        memo = self.__dict__.setdefault("_vote_targets", {})
+        if tuple(keys) not in memo:
+            col = {k: i for i, k in enumerate(keys)}
+            y_sdg = np.zeros((len(self), 17))
+            y_cl = np.zeros((len(self), len(keys)))
+            for i, goals in enumerate(self.sdgs):
+                for rank, g in enumerate(goals[:5]):
+                    y_sdg[i, g - 1] = 1.0 / (rank + 1)
+                if goals:
+                    y_sdg[i] /= y_sdg[i].sum()
+            for i, cluster_keys in enumerate(self.clusters):
+                hits = [col[k] for k in cluster_keys if k in col]
+                for rank, j in enumerate(hits):
+                    y_cl[i, j] = 1.0 / (rank + 1)
+                if hits:
+                    y_cl[i] /= y_cl[i].sum()
+            memo[tuple(keys)] = (y_sdg, y_cl)
+        return memo[tuple(keys)]
+
     def extended(self, other: "Examples") -> "Examples":
         if not len(other):
             return self
         if not len(self):
             return other
+        texts = self.texts + other.texts if len(self.texts) == len(self) and len(other.texts) == len(other) else []
         return Examples(np.vstack([self.vectors, other.vectors]), self.sdgs + other.sdgs,
-                        self.clusters + other.clusters)
+                        self.clusters + other.clusters, texts)
 
 
-def examples_from_seed(seed: dict | None) -> Examples:
-    """Seed examples shipped in the artefact, with their pre-fitted cluster head if any."""
+def examples_from_seed(seed: dict | None, model: SdgModel | None = None) -> Examples:
+    """Seed examples shipped in the artefact, with their pre-fitted cluster heads if any."""
     if not seed:
         return Examples()
     examples = Examples(np.asarray(seed["vectors"], dtype=np.float32), [tuple(s) for s in seed["sdgs"]],
-                        [tuple(c) for c in seed["clusters"]])
+                        [tuple(c) for c in seed["clusters"]], list(seed.get("texts", [])))
     head = seed.get("cluster_head")
     if head:
         examples.__dict__["_heads"] = {tuple(head["keys"]): (np.asarray(head["coef"], dtype=np.float64),
                                                             np.asarray(head["bias"], dtype=np.float64),
                                                             float(head["weight"]))}
+    lexical = seed.get("lexical_head")
+    if lexical and model is not None:
+        examples.__dict__["_lexical_heads"] = {
+            (tuple(lexical["keys"]), id(model.vectorizer)): (lexical["coef"], lexical["bias"], float(lexical["weight"]))}
     return examples
 
 
@@ -118,21 +158,30 @@ def cluster_vectors(model: SdgModel, profile: NetworkProfile) -> np.ndarray:
     return vecs
 
 
-def _fit_cluster_head(examples: Examples, keys: list[str], params: dict):
+def _cluster_rows(examples: Examples, keys: list[str]) -> tuple[list[int], list[int], list[float]]:
+    """Training rows for a cluster head: an example with several acceptable clusters gives one
+    row per cluster, weights summing to 1 (better than its first cluster only, by CV)."""
     col = {k: i for i, k in enumerate(keys)}
-    rows, labels = [], []
+    rows, labels, weights = [], [], []
     for i, cl in enumerate(examples.clusters):
-        hit = next((col[k] for k in cl if k in col), None)
-        if hit is not None:
+        hits = list(dict.fromkeys(col[k] for k in cl if k in col))
+        for hit in hits:
             rows.append(i)
             labels.append(hit)
-    if len(rows) < params["head_min_examples"] or len(set(labels)) < 2:
+            weights.append(1.0 / len(hits))
+    return rows, labels, weights
+
+
+def _fit_rows(x, rows, labels, weights, keys: list[str], C: float, params: dict):
+    """Multinomial LR on the rows; coefficients for every key (absent keys never win)."""
+    n = len(set(rows))
+    if n < params["head_min_examples"] or len(set(labels)) < 2:
         return None
     from sklearn.linear_model import LogisticRegression
 
-    clf = LogisticRegression(C=params["head_C"], max_iter=2000)
-    clf.fit(examples.vectors[rows], np.asarray(labels))
-    coef = np.zeros((len(keys), examples.vectors.shape[1]))
+    clf = LogisticRegression(C=C, max_iter=2000)
+    clf.fit(x[rows], np.asarray(labels), sample_weight=np.asarray(weights))
+    coef = np.zeros((len(keys), x.shape[1]))
     bias = np.full(len(keys), -30.0)
     classes = clf.classes_.tolist()
     if len(classes) == 2:  # binary LR keeps one row: class 1 vs class 0
@@ -141,9 +190,29 @@ def _fit_cluster_head(examples: Examples, keys: list[str], params: dict):
     else:
         for r, c in enumerate(classes):
             coef[c], bias[c] = clf.coef_[r], clf.intercept_[r]
-    n = len(rows)
-    weight = params["head_max_weight"] * n / (n + params["head_half_n"])
-    return coef, bias, weight
+    return coef, bias, n / (n + params["head_half_n"])
+
+
+def _fit_cluster_head(examples: Examples, keys: list[str], params: dict):
+    rows, labels, weights = _cluster_rows(examples, keys)
+    fitted = _fit_rows(examples.vectors, rows, labels, weights, keys, params["head_C"], params)
+    if fitted is None:
+        return None
+    coef, bias, share = fitted
+    return coef, bias, params["head_max_weight"] * share
+
+
+def _fit_lexical_head(examples: Examples, keys: list[str], params: dict, model: SdgModel):
+    """Cluster head over the model's lexical features; (coef (n_features, K) float32, bias, weight)."""
+    if not params.get("lexical_head_weight") or len(examples.texts) != len(examples) or not len(examples):
+        return None
+    rows, labels, weights = _cluster_rows(examples, keys)
+    x = model.vectorizer.matrix([t[:LEXICAL_MAX_CHARS] for t in examples.texts])
+    fitted = _fit_rows(x, rows, labels, weights, keys, params["lexical_head_C"], params)
+    if fitted is None:
+        return None
+    coef, bias, share = fitted
+    return np.ascontiguousarray(coef.T, dtype=np.float32), bias.astype(np.float32), params["lexical_head_weight"] * share
 
 
 def _softmax_rows(z: np.ndarray, tau: float) -> np.ndarray:
@@ -162,24 +231,15 @@ def fewshot_votes(vectors: np.ndarray, examples: Examples, cluster_keys: list[st
     conf = np.zeros(n)
     if not len(examples) or not n:
         return sdg_vote, cl_vote, conf
-    col = {k: i for i, k in enumerate(cluster_keys)}
-    y_sdg = np.zeros((len(examples), 17))
-    y_cl = np.zeros((len(examples), len(cluster_keys)))
-    for i, goals in enumerate(examples.sdgs):
-        for rank, g in enumerate(goals[:5]):
-            y_sdg[i, g - 1] = 1.0 / (rank + 1)
-        if goals:
-            y_sdg[i] /= y_sdg[i].sum()
-    for i, keys in enumerate(examples.clusters):
-        hits = [col[k] for k in keys if k in col]
-        for rank, j in enumerate(hits):
-            y_cl[i, j] = 1.0 / (rank + 1)
-        if hits:
-            y_cl[i] /= y_cl[i].sum()
+    y_sdg, y_cl = examples.vote_targets(cluster_keys)
     sims = vectors @ examples.vectors.T  # (n, m)
     k = min(int(params["fewshot_k"]), sims.shape[1])
-    top = np.argsort(-sims, axis=1, kind="stable")[:, :k]
+    # The k most similar examples, best first (argpartition: no full sort over all examples).
+    top = np.argpartition(-sims, k - 1, axis=1)[:, :k] if k < sims.shape[1] else np.tile(np.arange(k), (len(sims), 1))
     top_sims = np.take_along_axis(sims, top, axis=1)
+    order = np.argsort(-top_sims, axis=1, kind="stable")
+    top = np.take_along_axis(top, order, axis=1)
+    top_sims = np.take_along_axis(top_sims, order, axis=1)
     weights = _softmax_rows(top_sims, params["fewshot_tau"])
     weights = np.where(top_sims >= params["fewshot_floor"], weights, 0.0)
     totals = weights.sum(axis=1, keepdims=True)
@@ -203,11 +263,16 @@ def score_texts(model: SdgModel, texts: list[str], profile: NetworkProfile,
         return []
     if vectors is None:
         vectors = model.encode(texts)
-    probs = model.goal_probabilities(texts, vectors)
-    has_content = np.array([any(ch.isalnum() for ch in t) for t in texts])
-
     keys = [c.key for c in profile.clusters]
     examples = examples if examples is not None else Examples()
+    lexical = examples.lexical_head(keys, params, model) if keys and len(examples) else None
+    lex_logits = cluster_logits = None
+    if lexical is not None:  # one pass over each text's lexical features for both heads
+        lex_logits, cluster_logits = model.vectorizer.logits_many(
+            [t[:LEXICAL_MAX_CHARS] for t in texts], [(model.lex_coef, model.lex_intercept), lexical[:2]])
+    probs = model.goal_probabilities(texts, vectors, lex_logits)
+    has_content = np.array([any(ch.isalnum() for ch in t) for t in texts])
+
     sdg_vote, cl_vote, conf = fewshot_votes(vectors, examples, keys, params)
     w_sdg = params["fewshot_sdg_weight"] * conf[:, None]
     probs = (1 - w_sdg) * probs + w_sdg * sdg_vote
@@ -222,6 +287,9 @@ def score_texts(model: SdgModel, texts: list[str], profile: NetworkProfile,
         else:
             w_cl = params["fewshot_cluster_weight"] * conf[:, None]
             clusters = (1 - w_cl) * clusters + w_cl * cl_vote
+        if lexical is not None:
+            weight = lexical[2]
+            clusters = (1 - weight) * clusters + weight * _softmax_rows(cluster_logits, 1.0)
 
     target_sims = vectors @ model.target_vectors.T
     scale_ko = float(params.get("threshold_scale_ko", 1.0))

@@ -104,7 +104,7 @@ def network_examples(profile: NetworkProfile, row) -> Examples:
     cached = _examples_cache.get(key)
     if cached is not None:
         return cached
-    examples = examples_from_seed(model.seeds.get(profile.slug))
+    examples = examples_from_seed(model.seeds.get(profile.slug), model)
     if stamp:
         from ..extensions import db
         from .models import MatchingExample
@@ -112,7 +112,8 @@ def network_examples(profile: NetworkProfile, row) -> Examples:
         rows = db.session.scalars(sa.select(MatchingExample).where(MatchingExample.network_id == row.id)
                                   .order_by(MatchingExample.id)).all()
         examples = examples.extended(Examples(model.encode([r.text for r in rows]),
-                                              [tuple(r.sdgs) for r in rows], [tuple(r.clusters) for r in rows]))
+                                              [tuple(r.sdgs) for r in rows], [tuple(r.clusters) for r in rows],
+                                              [r.text for r in rows]))
     with _examples_lock:
         for old in [k for k in _examples_cache if k[0] == profile.slug]:
             del _examples_cache[old]

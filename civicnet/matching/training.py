@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from types import SimpleNamespace
 from typing import Callable
 
 import numpy as np
@@ -131,14 +132,12 @@ def train(encoder_name: str | None = None, log: Callable[[str], None] = print,
         emb, vec, lex = _fit_heads([texts[i] for i in tr], vectors[tr], y[tr], weights[tr])
         oof[te] = _mixed_proba(emb, vec, lex, [texts[i] for i in te], vectors[te])
         log(f"  fold {k + 1}/{folds} done, {time.time() - started:.0f}s")
-    calib = [i for i, e in enumerate(examples) if e.source in ("trail",) or e.source.startswith("korean")]
+    # English thresholds from English (TRAIL) scores only; Korean text gets its own factor below,
+    # chosen on the Korean dev split, so the growing Korean set does not shift English suggestions.
+    calib = [i for i, e in enumerate(examples) if e.source == "trail"]
     thresholds = calibrate_thresholds(oof[calib], [examples[i].sdgs for i in calib])
 
     emb, vec, lex = _fit_heads(texts, vectors, y, weights)
-    lexical = LexicalFeatures.from_sklearn(vec)
-    kw = keyword_block()
-    if kw is not None:
-        lexical = lexical.with_block(kw)
     log(f"  final heads fitted, {time.time() - started:.0f}s")
 
     # Reasons: SDG targets, one vector per target (mean of its Korean and English titles).
@@ -152,11 +151,17 @@ def train(encoder_name: str | None = None, log: Callable[[str], None] = print,
     dev_idx = [i for i, e in enumerate(examples) if e.source == "korean-dev"]
     seeds = {"cheongju": {"vectors": vectors[dev_idx].astype(np.float32),
                           "sdgs": [list(e.sdgs) for e in dev],
-                          "clusters": [list(e.clusters) for e in dev]}}
+                          "clusters": [list(e.clusters) for e in dev],
+                          "texts": [e.text for e in dev]}}
 
     scoring = tune_cluster_params(oof[dev_idx], vectors[dev_idx], dev, encoder)
     scoring["threshold_scale_ko"] = korean_threshold_scale(oof[dev_idx], dev, thresholds)
     seeds["cheongju"]["cluster_head"] = seed_cluster_head(seeds["cheongju"], scoring)
+    lexical = LexicalFeatures.from_sklearn(vec)
+    kw = keyword_block()
+    if kw is not None:
+        lexical = lexical.with_block(kw)
+    seeds["cheongju"]["lexical_head"] = seed_lexical_head(seeds["cheongju"], scoring, lexical)
 
     digest = hashlib.sha256("\n".join(f"{e.sdgs}|{e.text}" for e in examples).encode()).hexdigest()[:16]
     meta = {
@@ -201,6 +206,22 @@ def seed_cluster_head(seed: dict, scoring: dict) -> dict | None:
         return None
     coef, bias, weight = head
     return {"keys": keys, "coef": coef.astype(np.float32), "bias": bias.astype(np.float32), "weight": float(weight)}
+
+
+def seed_lexical_head(seed: dict, scoring: dict, lexical: LexicalFeatures) -> dict | None:
+    """The default network's lexical cluster head, fitted on its seed texts at training time."""
+    from .scoring import DEFAULT_PARAMS, Examples, _fit_lexical_head
+    from .services import default_profile
+
+    keys = [c.key for c in default_profile().clusters]
+    examples = Examples(seed["vectors"], [tuple(s) for s in seed["sdgs"]], [tuple(c) for c in seed["clusters"]],
+                        list(seed["texts"]))
+    holder = SimpleNamespace(vectorizer=lexical)  # _fit_lexical_head only needs the features
+    head = _fit_lexical_head(examples, keys, {**DEFAULT_PARAMS, **scoring}, holder)
+    if head is None:
+        return None
+    coef, bias, weight = head
+    return {"keys": keys, "coef": coef, "bias": bias, "weight": float(weight)}
 
 
 def korean_threshold_scale(probs: np.ndarray, dev: list[corpus.Example], thresholds: np.ndarray) -> float:

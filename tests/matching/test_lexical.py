@@ -37,3 +37,22 @@ def test_model_loads_without_scikit_learn():
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_feature_matrix_matches_sklearn_and_the_keyword_block():
+    from scipy.sparse import hstack
+
+    from civicnet.matching.keywords import KeywordFeatures
+
+    union = FeatureUnion([
+        ("words", TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), dtype=np.float32)),
+        ("chars", TfidfVectorizer(sublinear_tf=True, analyzer="char_wb", ngram_range=(2, 4), dtype=np.float32)),
+    ]).fit(TEXTS)
+    keywords = KeywordFeatures(["river", "tree planting", "clean*"], scale=1.0)
+    lex = LexicalFeatures.from_sklearn(union).with_block(keywords)
+    probe = TEXTS + ["cleaner river, tree planting", "나무" * 50]
+    expected = hstack([union.transform(probe), keywords.matrix(probe)]).toarray()
+    got = lex.matrix(probe)
+    assert got.shape == (len(probe), lex.n_features)
+    assert np.allclose(expected, got.toarray(), atol=1e-6)
+    assert got[len(TEXTS)].nnz > 0

@@ -15,9 +15,14 @@ HERE = Path(__file__).parent
 CLUSTERS = {"jobs", "agri-food", "resilient", "welfare", "culture", "safety", "nature"}
 
 
+def _file_number(path: Path) -> int:
+    # Numeric order, so later batches (100, 101, ...) are appended and earlier texts keep their split.
+    return int(path.stem.rsplit("_", 1)[1])
+
+
 def main() -> None:
     rows = []
-    for path in sorted(HERE.glob("korean_activities_*.txt")):
+    for path in sorted(HERE.glob("korean_activities_*.txt"), key=_file_number):
         for line in path.read_text(encoding="utf-8").splitlines():
             if not line.strip() or line.startswith("#"):
                 continue

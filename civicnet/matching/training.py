@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from types import SimpleNamespace
+from functools import lru_cache
 from typing import Callable
 
 import numpy as np
@@ -50,8 +50,10 @@ def make_vectorizer():
     ])
 
 
+@lru_cache(maxsize=1)
 def keyword_block():
-    """The Aurora query terms as a fixed keyword vocabulary, or None when switched off."""
+    """The Aurora query terms as a fixed keyword vocabulary, or None when switched off (parsed
+    once: every fold's fit and transform needs it)."""
     if not AURORA_SCALE:
         return None
     from .keywords import KeywordFeatures, extract_terms
@@ -176,12 +178,11 @@ def train(encoder_name: str | None = None, log: Callable[[str], None] = print,
 
     scoring = tune_cluster_params(oof[dev_idx], vectors[dev_idx], dev, encoder)
     scoring["threshold_scale_ko"] = korean_threshold_scale(oof[dev_idx], dev, thresholds)
-    seeds["cheongju"]["cluster_head"] = seed_cluster_head(seeds["cheongju"], scoring)
     lexical = LexicalFeatures.from_sklearn(vec)
     kw = keyword_block()
     if kw is not None:
         lexical = lexical.with_block(kw)
-    seeds["cheongju"]["lexical_head"] = seed_lexical_head(seeds["cheongju"], scoring, lexical)
+    seeds["cheongju"].update(seed_heads(seeds["cheongju"], scoring, lexical))
 
     digest = hashlib.sha256("\n".join(f"{e.sdgs}|{e.text}" for e in examples).encode()).hexdigest()[:16]
     meta = {
@@ -214,34 +215,22 @@ def _count(items) -> dict[str, int]:
     return dict(sorted(out.items()))
 
 
-def seed_cluster_head(seed: dict, scoring: dict) -> dict | None:
-    """Fit the default network's cluster head on its seed examples now, not at first request."""
-    from .scoring import DEFAULT_PARAMS, Examples, _fit_cluster_head
+def seed_heads(seed: dict, scoring: dict, lexical: LexicalFeatures) -> dict:
+    """The default network's two cluster heads (over vectors, over lexical features), fitted on
+    its seed examples now, not at the first request."""
+    from .scoring import DEFAULT_PARAMS, Examples, _fit_cluster_head, _fit_lexical_head
     from .services import default_profile
 
     keys = [c.key for c in default_profile().clusters]
-    examples = Examples(seed["vectors"], [tuple(s) for s in seed["sdgs"]], [tuple(c) for c in seed["clusters"]])
-    head = _fit_cluster_head(examples, keys, {**DEFAULT_PARAMS, **scoring})
-    if head is None:
-        return None
-    coef, bias, weight = head
-    return {"keys": keys, "coef": coef.astype(np.float32), "bias": bias.astype(np.float32), "weight": float(weight)}
-
-
-def seed_lexical_head(seed: dict, scoring: dict, lexical: LexicalFeatures) -> dict | None:
-    """The default network's lexical cluster head, fitted on its seed texts at training time."""
-    from .scoring import DEFAULT_PARAMS, Examples, _fit_lexical_head
-    from .services import default_profile
-
-    keys = [c.key for c in default_profile().clusters]
+    params = {**DEFAULT_PARAMS, **scoring}
     examples = Examples(seed["vectors"], [tuple(s) for s in seed["sdgs"]], [tuple(c) for c in seed["clusters"]],
                         list(seed["texts"]))
-    holder = SimpleNamespace(vectorizer=lexical)  # _fit_lexical_head only needs the features
-    head = _fit_lexical_head(examples, keys, {**DEFAULT_PARAMS, **scoring}, holder)
-    if head is None:
-        return None
-    coef, bias, weight = head
-    return {"keys": keys, "coef": coef, "bias": bias, "weight": float(weight)}
+    heads = {"cluster_head": _fit_cluster_head(examples, keys, params),
+             "lexical_head": _fit_lexical_head(examples, keys, params, lexical)}
+    return {name: None if head is None else
+            {"keys": keys, "coef": head[0].astype(np.float32), "bias": head[1].astype(np.float32),
+             "weight": float(head[2])}
+            for name, head in heads.items()}
 
 
 def korean_threshold_scale(probs: np.ndarray, dev: list[corpus.Example], thresholds: np.ndarray) -> float:

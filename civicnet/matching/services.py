@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 import yaml
 
 from ..errors import Invalid
@@ -166,13 +167,17 @@ def suggest_for_organisation(org, *, store: bool = True) -> dict:
     goal links (``OrganisationGoal.suggested``/``suggested_score``) without changing what the
     group or an organiser selected. Flushes, never commits.
     """
+    result = classify_texts([org.activities or ""], org.network, lang=org.language or None, ids=[org.id])[0]
+    if store:
+        _store_suggestion(org, result)
+    return result
+
+
+def _store_suggestion(org, result: dict) -> None:
     from ..extensions import db
     from ..organisations.models import GoalSource, OrganisationGoal
     from .models import MatchingSuggestion
 
-    result = classify_texts([org.activities or ""], org.network, lang=org.language or None, ids=[org.id])[0]
-    if not store:
-        return result
     scores = {s["goal"]: s["score"] for s in result["sdgs"]}
     links = {link.goal_number: link for link in org.goal_links}
     for goal in result["suggested"]:
@@ -194,7 +199,6 @@ def suggest_for_organisation(org, *, store: bool = True) -> dict:
     record.top_cluster = result["clusters"][0]["key"] if result["clusters"] else None
     record.result = result
     db.session.flush()
-    return result
 
 
 def record_confirmation(org) -> bool:
@@ -227,6 +231,7 @@ def collect_confirmations(network) -> int:
     from ..organisations.models import GoalSource, Organisation
 
     orgs = db.session.scalars(sa.select(Organisation).where(Organisation.network_id == network.id)
+                              .options(selectinload(Organisation.goal_links), selectinload(Organisation.cluster))
                               .order_by(Organisation.id)).all()
     n = 0
     for org in orgs:
@@ -247,7 +252,15 @@ def rescore_network(network, *, learn: bool = True) -> int:
     if learn:
         collect_confirmations(network)
     orgs = db.session.scalars(sa.select(Organisation).where(Organisation.network_id == network.id)
+                              .options(selectinload(Organisation.goal_links))
                               .order_by(Organisation.id)).all()
+    # One classification per reader language for the whole network, not one call per group.
+    by_lang: dict[str | None, list] = {}
     for org in orgs:
-        suggest_for_organisation(org)
+        by_lang.setdefault(org.language or None, []).append(org)
+    for lang, group in by_lang.items():
+        results = classify_texts([org.activities or "" for org in group], network, lang=lang,
+                                 ids=[org.id for org in group])
+        for org, result in zip(group, results):
+            _store_suggestion(org, result)
     return len(orgs)

@@ -23,8 +23,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import sqlalchemy as sa  # noqa: E402
-from flask_migrate import upgrade  # noqa: E402
 
+from bench.common import migrate_empty_database  # noqa: E402
 from civicnet import create_app  # noqa: E402
 from civicnet.extensions import db  # noqa: E402
 from civicnet.networks.services import load_default_network  # noqa: E402
@@ -62,11 +62,7 @@ def min_rate_over(times: list[float], span: float = 10.0) -> float:
 def setup_database(url: str, recipients: int):
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "b" * 40})
     with app.app_context():
-        if url.startswith("postgresql"):
-            with db.engine.begin() as conn:
-                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-                conn.execute(sa.text("CREATE SCHEMA public"))
-        upgrade(revision="heads")
+        migrate_empty_database(url)
         network = load_default_network()
         db.session.commit()
         now = utcnow()

@@ -161,13 +161,12 @@ def _meeting_view(meeting, org, lang: str) -> dict:
 
     reg = meetings.active_registration(meeting, org)
     local = to_local(meeting.starts_at)
-    return {"id": meeting.id, "title": (meeting.title_en or meeting.title_ko) if lang == "en" else meeting.title_ko,
-            "when": local.strftime("%Y-%m-%d %H:%M"),
-            "venue": (meeting.venue_en or meeting.venue_ko) if lang == "en" else meeting.venue_ko,
+    return {"id": meeting.id, "title": meeting.title(lang), "when": local.strftime("%Y-%m-%d %H:%M"),
+            "venue": meeting.venue(lang),
             "seats_left": max(0, meeting.capacity - meetings.seats_taken(meeting)),
             "status": reg.status if reg else None,
             "position": meetings.waitlist_position(reg) if reg else None,
-            "cluster": (org.cluster.name_en if lang == "en" else org.cluster.name_ko) if org.cluster else None,
+            "cluster": org.cluster.name(lang) if org.cluster else None,
             "table": reg.table.label() if reg and reg.table else None}
 
 

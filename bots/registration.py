@@ -3,7 +3,7 @@
 language → individual or organisation → name → contact → (organisation: kind) → activities →
 SDGs (classifier's suggestions pre-ticked) → cluster → consent → summary → register + pledge.
 The state lives in the database (``persistence.py``), so a restart does not lose a half-done
-registration; ``idle.py`` reminds a silent user once and drops the registration later.
+registration; ``app.sweep_idle`` reminds a silent user once and drops the registration later.
 """
 from __future__ import annotations
 

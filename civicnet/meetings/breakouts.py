@@ -151,7 +151,7 @@ def run_assignment(meeting: Meeting, *, actor_user_id: int | None = None) -> dic
 
     Locked registrations keep their table; the optimiser places the rest (see ``assignment``).
     """
-    table_rows = [t for t in tables(meeting)]
+    table_rows = tables(meeting)
     running = []
     for t in table_rows:
         if t.cluster_id not in running:
@@ -276,3 +276,9 @@ def joint_actions_for_network(network: Network) -> list[JointAction]:
 
 def joint_action_for_table(table: BreakoutTable) -> JointAction | None:
     return db.session.scalar(sa.select(JointAction).where(JointAction.table_id == table.id))
+
+
+def joint_actions_by_table(meeting: Meeting) -> dict[int, JointAction]:
+    """The meeting's joint actions keyed by table id (one query, not one per table)."""
+    return {action.table_id: action for action in db.session.scalars(
+        sa.select(JointAction).where(JointAction.meeting_id == meeting.id))}

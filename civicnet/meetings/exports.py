@@ -1,15 +1,14 @@
-"""Breakout lists and the reception sign-in sheet as CSV (UTF-8 with BOM, for Excel) and XLSX."""
+"""Breakout lists and the reception sign-in sheet: rows for CSV (``spreadsheets.csv_bytes``) and XLSX."""
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..spreadsheets import Sheet, csv_bytes, xlsx_bytes
+from ..spreadsheets import Sheet, xlsx_bytes
 from .models import BreakoutTable, Registration
 
 TABLE_HEADERS = ["분야(클러스터)", "테이블", "단체명", "참석 인원", "참석자", "SDGs", "희망 분야", "고정",
                  "접근성 요청", "도착"]
 SIGNIN_HEADERS = ["단체명", "참석자", "참석 인원", "분야(클러스터)", "테이블", "서명"]
-
 
 
 def table_rows(seating: list[tuple[BreakoutTable, list[Registration]]],
@@ -37,10 +36,6 @@ def signin_rows(registrations: Iterable[Registration]) -> list[list[object]]:
         r.organisation.name, ", ".join(r.attendee_names), r.attendees,
         r.table.cluster.name_ko if r.table else "", r.table.number if r.table else "", "",
     ] for r in ordered]
-
-
-def to_csv(headers: list[str], rows: Iterable[list[object]]) -> bytes:
-    return csv_bytes(headers, rows)
 
 
 def to_xlsx(headers: list[str], rows: Iterable[list[object]], title: str) -> bytes:

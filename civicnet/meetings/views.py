@@ -14,7 +14,7 @@ from ..errors import Invalid
 from ..extensions import db
 from ..goals.services import all_goals
 from ..organisations.models import Organisation, OrganisationStatus
-from ..spreadsheets import download
+from ..spreadsheets import CSV_MIMETYPE, XLSX_MIMETYPE, csv_bytes, download
 from ..templating import current_lang
 from ..timeutil import to_local, to_utc
 from . import breakouts, exports, pdf, services
@@ -158,11 +158,13 @@ def _on_behalf_form(meeting, formdata=None) -> OnBehalfForm:
 def show(slug: str, meeting_id: int, form: OnBehalfForm | None = None, status: int = 200):
     meeting = _meeting(meeting_id)
     regs = services.registrations(meeting)
+    # ``regs`` is in waiting-list order (created_at, id), so positions need no query per row.
+    waiting = [r for r in regs if r.status == RegistrationStatus.WAITLISTED]
     return render_template(
         "meetings/show.html", network=g.network, meeting=meeting, registrations=regs,
         stats=services.checkin_stats(meeting), form=form or _on_behalf_form(meeting),
         status_labels=STATUS_LABELS, open=services.registration_open(meeting), lang=current_lang(),
-        positions={r.id: services.waitlist_position(r) for r in regs if r.status == RegistrationStatus.WAITLISTED},
+        positions={r.id: n for n, r in enumerate(waiting, start=1)},
     ), status
 
 
@@ -246,9 +248,9 @@ def check_in(slug: str, meeting_id: int, registration_id: int):
 def breakout_page(slug: str, meeting_id: int):
     meeting = _meeting(meeting_id)
     seating, unseated = breakouts.seating(meeting)
-    actions = {t.id: breakouts.joint_action_for_table(t) for t, _members in seating}
     return render_template("meetings/breakouts.html", network=g.network, meeting=meeting, seating=seating,
-                           unseated=unseated, changes=breakouts.assignment_changes(meeting), actions=actions,
+                           unseated=unseated, changes=breakouts.assignment_changes(meeting),
+                           actions=breakouts.joint_actions_by_table(meeting),
                            summary=meeting.assignment_summary, lang=current_lang())
 
 
@@ -316,6 +318,14 @@ def joint_action(slug: str, meeting_id: int, table_id: int):
 
 # --- exports ----------------------------------------------------------------------------------
 
+def _spreadsheet(fmt: str, headers: list[str], rows, sheet_title: str, name: str):
+    """The CSV or XLSX download of ``rows``; None for any other format."""
+    if fmt == "csv":
+        return download(csv_bytes(headers, rows), CSV_MIMETYPE, f"{name}.csv")
+    if fmt == "xlsx":
+        return download(exports.to_xlsx(headers, rows, sheet_title), XLSX_MIMETYPE, f"{name}.xlsx")
+    return None
+
 
 @bp.get("/<int:meeting_id>/export/tables.<fmt>")
 @organiser_required()
@@ -327,14 +337,11 @@ def export_tables(slug: str, meeting_id: int, fmt: str):
         seating = [(t, m) for t, m in seating if t.cluster_id == cluster_id]
         unseated = []
     name = f"meeting-{meeting.id}-tables" + (f"-cluster-{cluster_id}" if cluster_id else "")
-    if fmt == "csv":
-        return download(exports.to_csv(exports.TABLE_HEADERS, exports.table_rows(seating, unseated)),
-                         "text/csv; charset=utf-8", f"{name}.csv")
-    if fmt == "xlsx":
-        return download(exports.to_xlsx(exports.TABLE_HEADERS, exports.table_rows(seating, unseated), "분야별 모임"),
-                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"{name}.xlsx")
+    response = _spreadsheet(fmt, exports.TABLE_HEADERS, exports.table_rows(seating, unseated), "분야별 모임", name)
+    if response is not None:
+        return response
     if fmt == "pdf":
-        actions = {t.id: breakouts.joint_action_for_table(t) for t, _m in seating}
+        actions = breakouts.joint_actions_by_table(meeting)
         return download(pdf.tables_pdf(meeting, seating, actions), "application/pdf", f"{name}.pdf")
     raise Invalid("Unknown export format.")
 
@@ -345,11 +352,9 @@ def export_signin(slug: str, meeting_id: int, fmt: str):
     meeting = _meeting(meeting_id)
     rows = exports.signin_rows(services.registrations(meeting, status=RegistrationStatus.CONFIRMED))
     name = f"meeting-{meeting.id}-signin"
-    if fmt == "csv":
-        return download(exports.to_csv(exports.SIGNIN_HEADERS, rows), "text/csv; charset=utf-8", f"{name}.csv")
-    if fmt == "xlsx":
-        return download(exports.to_xlsx(exports.SIGNIN_HEADERS, rows, "접수 명단"),
-                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"{name}.xlsx")
+    response = _spreadsheet(fmt, exports.SIGNIN_HEADERS, rows, "접수 명단", name)
+    if response is not None:
+        return response
     if fmt == "pdf":
         return download(pdf.signin_pdf(meeting, rows), "application/pdf", f"{name}.pdf")
     raise Invalid("Unknown export format.")

@@ -293,11 +293,9 @@ def schedule_due_reminders(now: datetime | None = None, offsets: list[int] | Non
             continue
         minutes = min(due)
         key = f"reminder:{meeting.id}:{minutes}"
-        if db.session.scalar(sa.select(Notice.id).where(Notice.dedupe_key.like(f"reminder:{meeting.id}:%"),
-                                                        Notice.dedupe_key == key)):
-            continue
-        if any(db.session.scalar(sa.select(Notice.id).where(Notice.dedupe_key == f"reminder:{meeting.id}:{m}"))
-               for m in offsets if m < minutes):
+        # Already sent at this offset, or at a nearer one: nothing to do.
+        sent_keys = [f"reminder:{meeting.id}:{m}" for m in offsets if m <= minutes]
+        if db.session.scalar(sa.select(Notice.id).where(Notice.dedupe_key.in_(sent_keys)).limit(1)):
             continue
         savepoint = db.session.begin_nested()
         try:

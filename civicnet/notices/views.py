@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from ..accounts.access import organiser_required
 from ..errors import Invalid
@@ -24,16 +25,16 @@ def _targets(network) -> list[tuple[str, str]]:
                ("not_pledged", _("Those who have not yet signed the pledge"))]
     choices += [(f"cluster:{c.id}", _("Cluster: %(name)s", name=c.name_ko)) for c in network.clusters]
     try:
-        from ..meetings.models import BreakoutTable, Meeting
+        from ..meetings.models import Meeting
     except ImportError:  # pragma: no cover
         return choices
-    meetings = list(db.session.scalars(sa.select(Meeting).where(Meeting.network_id == network.id)
-                                       .order_by(Meeting.starts_at.desc()).limit(20)))
+    # The tables of all listed meetings in one query (``Meeting.tables`` is ordered by cluster, number).
+    meetings = db.session.scalars(sa.select(Meeting).where(Meeting.network_id == network.id)
+                                  .options(selectinload(Meeting.tables))
+                                  .order_by(Meeting.starts_at.desc()).limit(20))
     for meeting in meetings:
         choices.append((f"meeting:{meeting.id}", _("Registrants of %(title)s", title=meeting.title_ko)))
-        tables = db.session.scalars(sa.select(BreakoutTable).where(BreakoutTable.meeting_id == meeting.id)
-                                    .order_by(BreakoutTable.cluster_id, BreakoutTable.number))
-        for table in tables:
+        for table in meeting.tables:
             choices.append((f"table:{table.id}", _("%(title)s — table %(label)s", title=meeting.title_ko,
                                                     label=table.label())))
     return choices

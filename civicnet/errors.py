@@ -21,6 +21,10 @@ class DomainError(Exception):
     def translated(self) -> str:
         return gettext(self.message, **self.params)
 
+    def untranslated(self) -> str:
+        """The English message with its parameters filled in (CLI output, import reports)."""
+        return self.message % self.params if self.params else self.message
+
 
 class Invalid(DomainError):
     status = 422

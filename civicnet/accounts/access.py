@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from functools import wraps
 
-import sqlalchemy as sa
 from flask import g
 from flask_login import current_user
 
 from ..errors import Forbidden, NotFound
-from ..extensions import db
 from ..networks.models import Network
+from ..networks.services import get_network
 from .models import Role
 
 
@@ -19,10 +18,8 @@ def organiser_network(slug: str, *, role: str | None = None) -> Network:
     Anyone else gets the same 404 as for a missing network, so slugs of other councils'
     networks are not revealed.
     """
-    network = db.session.scalar(sa.select(Network).where(Network.slug == slug))
-    if network is None or not current_user.is_authenticated:
-        raise NotFound("There is no network called '%(slug)s'.", slug=slug)
-    user_role = current_user.role_in(network)
+    network = get_network(slug)
+    user_role = current_user.role_in(network) if current_user.is_authenticated else None
     if user_role is None:
         raise NotFound("There is no network called '%(slug)s'.", slug=slug)
     if role == Role.ADMIN and user_role != Role.ADMIN:

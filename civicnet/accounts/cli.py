@@ -16,7 +16,7 @@ user_cli = AppGroup("user", help="Organiser accounts and API tokens.")
 
 def _fail(exc: DomainError) -> click.ClickException:
     db.session.rollback()
-    return click.ClickException(exc.message % exc.params if exc.params else exc.message)
+    return click.ClickException(exc.untranslated())
 
 
 @user_cli.command("create")

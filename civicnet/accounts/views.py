@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from .forms import LoginForm
+from .models import Membership
 from .services import authenticate
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
@@ -22,8 +23,12 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+def _memberships() -> list[Membership]:
+    return sorted(current_user.memberships, key=lambda m: m.network.slug)
+
+
 def organiser_home_url() -> str:
-    memberships = sorted(current_user.memberships, key=lambda m: m.network.slug)
+    memberships = _memberships()
     if len(memberships) == 1:
         return url_for("organisers.index", slug=memberships[0].network.slug)
     return url_for("accounts.networks")
@@ -55,5 +60,4 @@ def logout():
 @bp.get("/organiser")
 @login_required
 def networks():
-    memberships = sorted(current_user.memberships, key=lambda m: m.network.slug)
-    return render_template("accounts/networks.html", memberships=memberships)
+    return render_template("accounts/networks.html", memberships=_memberships())

@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from sqlalchemy.orm import selectinload
 
 from ..errors import Conflict, Invalid
 from ..extensions import db
@@ -32,7 +33,7 @@ class Organisations(MethodView):
         """The network's groups, filtered and paged (organiser token for this network)"""
         network, _ = token_network(slug)
         page, per_page = args.pop("page"), args.pop("per_page")
-        filters = OrganisationFilters(**{k: v for k, v in args.items()})
+        filters = OrganisationFilters(**args)
         return services.list_organisations(network, filters, page=page, per_page=per_page)
 
     @bp.arguments(RegistrationSchema)
@@ -78,8 +79,9 @@ class Pledges(MethodView):
     def get(self, args: dict, slug: str):
         """Pledges signed in the network (current edition by default; organiser token)"""
         network, _ = token_network(slug)
-        stmt = sa.select(Pledge).where(Pledge.network_id == network.id,
-                                       Pledge.edition == (args["edition"] or network.current_edition))
+        # Each pledge is shown with its group's name: load the groups in one query, not one each.
+        stmt = sa.select(Pledge).options(selectinload(Pledge.organisation)).where(
+            Pledge.network_id == network.id, Pledge.edition == (args["edition"] or network.current_edition))
         if not args["include_withdrawn"]:
             stmt = stmt.where(Pledge.withdrawn_at.is_(None))
         return list(db.session.scalars(stmt.order_by(Pledge.signed_at, Pledge.id)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from ..organisations.models import OrganisationKind, OrganisationStatus
-from ..organisations.validation import LIMITS
+from ..organisations.validation import LIMITS, MAX_SIZE
 
 KINDS = [k.value for k in OrganisationKind]
 
@@ -54,11 +54,11 @@ class RegistrationSchema(Schema):
     name = _text("name", required=True)
     kind = fields.Str(required=True, validate=validate.OneOf(KINDS))
     representative = _text("representative", load_default="")
-    email = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=254))
-    phone = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=32))
+    email = _text("email", load_default=None, allow_none=True)
+    phone = _text("phone", load_default=None, allow_none=True)
     district = _text("district", load_default="")
-    size = fields.Int(load_default=None, allow_none=True, validate=validate.Range(0, 10_000_000))
-    website = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    size = fields.Int(load_default=None, allow_none=True, validate=validate.Range(0, MAX_SIZE))
+    website = _text("website", load_default=None, allow_none=True)
     activities = _text("activities", required=True)
     language = fields.Str(load_default="ko", validate=validate.OneOf(["ko", "en"]))
     public_listing = fields.Bool(load_default=False)

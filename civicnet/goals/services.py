@@ -11,8 +11,11 @@ from .reference import goal_texts, target_texts
 def load_goals() -> int:
     """Insert or refresh the 17 goals and 169 targets; returns how many rows changed."""
     changed = 0
+    # One query per table, not one per row.
+    goals = {goal.number: goal for goal in db.session.scalars(sa.select(Goal))}
+    targets = {target.code: target for target in db.session.scalars(sa.select(Target))}
     for g in goal_texts():
-        goal = db.session.get(Goal, g.number) or Goal(number=g.number)
+        goal = goals.get(g.number) or Goal(number=g.number)
         for field in ("title_en", "title_ko", "short_en", "short_ko", "colour"):
             if getattr(goal, field, None) != getattr(g, field):
                 setattr(goal, field, getattr(g, field))
@@ -20,7 +23,7 @@ def load_goals() -> int:
         db.session.add(goal)
     db.session.flush()
     for t in target_texts():
-        target = db.session.get(Target, t.code) or Target(code=t.code)
+        target = targets.get(t.code) or Target(code=t.code)
         values = {"goal_number": t.goal, "position": t.position, "title_en": t.title_en, "title_ko": t.title_ko}
         for field, value in values.items():
             if getattr(target, field, None) != value:

@@ -20,7 +20,7 @@ def create_command(definition: str, replace_clusters: bool) -> None:
         network = services.create_network(services.read_definition(definition), replace_clusters=replace_clusters)
     except DomainError as exc:
         db.session.rollback()
-        raise click.ClickException(exc.message % exc.params if exc.params else exc.message) from exc
+        raise click.ClickException(exc.untranslated()) from exc
     db.session.commit()
     click.echo(f"network {network.slug}: {len(network.clusters)} clusters")
 

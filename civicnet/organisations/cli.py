@@ -20,7 +20,7 @@ def _network(slug: str):
     try:
         return get_network(slug)
     except DomainError as exc:
-        raise click.ClickException(exc.message % exc.params) from exc
+        raise click.ClickException(exc.untranslated()) from exc
 
 
 @org_cli.command("import")

@@ -35,10 +35,9 @@ def _page(org, status: int = 200, **forms):
     details = forms.get("details") or DetailsForm(formdata=None, obj=org)
     goals = forms.get("goals_form") or GoalsForm(formdata=None, data={"goals": [str(n) for n in org.goal_numbers]})
     pledge_form = forms.get("pledge_form") or PledgeForm(formdata=None, data={"signer_name": org.representative})
-    selected = [int(n) for n in (goals.goals.data or []) if str(n).isdigit()]
     return render_template(
         "organisations/edit.html", org=org, network=org.network, token=token, details=details,
-        goals_form=goals, selected=selected, goals=all_goals(), pledge=active_pledge(org),
+        goals_form=goals, selected=goals.selected(), goals=all_goals(), pledge=active_pledge(org),
         history=pledges_of(org), pledge_form=pledge_form, reason_form=forms.get("reason_form") or ReasonForm(formdata=None),
         confirm_form=forms.get("confirm_form") or ConfirmForm(formdata=None), kind_labels=KIND_LABELS,
         status_labels=STATUS_LABELS, withdrawn=org.status == OrganisationStatus.WITHDRAWN,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..pledges.services import active_pledge
+from ..pledges.services import active_pledges
 from ..spreadsheets import Sheet, csv_bytes, xlsx_bytes
 from .models import Organisation
 
@@ -15,10 +15,11 @@ HEADERS = ["번호", "단체명", "유형", "대표자", "이메일", "전화번
            "SDGs", "분야(클러스터)", "상태", "협약", "협약 서명자", "공동 실천 행동", "공개 동의", "등록일"]
 
 
-
 def rows(organisations: Iterable[Organisation]) -> Iterable[list[object]]:
+    organisations = list(organisations)
+    pledges = active_pledges(organisations)
     for org in organisations:
-        pledge = active_pledge(org)
+        pledge = pledges.get(org.id)
         yield [
             org.id, org.name, KIND_KO.get(org.kind, org.kind), org.representative, org.email or "",
             org.phone or "", org.district, org.size if org.size is not None else "", org.website or "",

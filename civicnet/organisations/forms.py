@@ -58,7 +58,7 @@ class DetailsForm(FlaskForm):
     name = StringField(_l("Name of the group"), validators=[_text(required=True)],
                        render_kw={"maxlength": 200, "autocomplete": "organization"})
     kind = SelectField(_l("Kind of group"), choices=[SelectChoice(k.value, label) for k, label in KIND_LABELS.items()],
-                       validate_choice=False, validators=[Check(lambda v, f: validation.clean_kind(v, f))])
+                       validate_choice=False, validators=[Check(validation.clean_kind)])
     representative = StringField(_l("Representative or contact person"), validators=[_text()],
                                  render_kw={"maxlength": 100, "autocomplete": "name"})
     email = StringField(_l("E-mail"), validators=[Check(validation.clean_email)],
@@ -88,6 +88,10 @@ class DetailsForm(FlaskForm):
 class GoalsForm(FlaskForm):
     goals = MultiCheckboxField(_l("SDGs"), choices=[SelectChoice(str(n), str(n)) for n in range(1, 18)], coerce=str,
                                validators=[Check(validation.clean_goals, required=True)])
+
+    def selected(self) -> list[int]:
+        """The SDG numbers ticked (or preset) in the form, to show it again; junk is ignored."""
+        return [int(n) for n in self.goals.data or [] if str(n).isdigit()]
 
 
 class StateForm(FlaskForm):

@@ -115,7 +115,7 @@ def import_csv(network: Network, data: bytes | str, *, sign: bool = True) -> Imp
                 network, data_row, goals=_goals(cell.get("goals", "")), consent_version="import",
                 consent_text=consent_text(network, "ko"), actor_kind="import")
         except DomainError as exc:
-            report.skipped.append((number, f"{exc.field or 'row'}: {exc.message % exc.params if exc.params else exc.message}"))
+            report.skipped.append((number, f"{exc.field or 'row'}: {exc.untranslated()}"))
             continue
         if not result.created:
             report.duplicates += 1

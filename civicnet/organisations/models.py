@@ -92,6 +92,11 @@ class Organisation(db.Model):
     def is_individual(self) -> bool:
         return self.kind == OrganisationKind.INDIVIDUAL
 
+    @property
+    def is_erased(self) -> bool:
+        """Whether the group's personal data was deleted (``services.erase_personal_data``)."""
+        return self.name_key.startswith("erased:")
+
     def __repr__(self) -> str:
         return f"<Organisation {self.id}>"
 

@@ -1,7 +1,7 @@
 """Organisers' pages for one network: list with filters, exports, detail with history and actions."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -9,7 +9,7 @@ from wtforms import SelectChoice
 from ..accounts.access import organiser_required
 from ..extensions import db
 from ..goals.services import all_goals
-from ..pledges.services import active_pledge, pledges_of
+from ..pledges.services import active_pledge, active_pledges, pledges_of
 from ..spreadsheets import CSV_MIMETYPE, XLSX_MIMETYPE, download
 from ..templating import current_lang
 from . import exports, services
@@ -43,7 +43,7 @@ def index(slug: str):
     args = {k: v for k, v in request.args.items() if k not in {"page", "lang"} and v}
     return render_template("organisations/organiser_list.html", network=g.network, page=result, filters=filters,
                            args=args, goals=all_goals(), kind_labels=KIND_LABELS, status_labels=STATUS_LABELS,
-                           active_pledge=active_pledge)
+                           pledges=active_pledges(result.items))
 
 
 def _export(kind: str):
@@ -71,8 +71,9 @@ def _detail(org, status: int = 200, *, new_link: str | None = None, **forms):
     cluster_form = forms.get("cluster_form") or _cluster_form(org, formdata=None)
     return render_template(
         "organisations/organiser_detail.html", network=g.network, org=org, goals=all_goals(),
-        goals_form=goals_form, selected=[int(n) for n in goals_form.goals.data or [] if str(n).isdigit()],
-        cluster_form=cluster_form, reason_form=ReasonForm(formdata=None), confirm_form=ConfirmForm(formdata=None),
+        goals_form=goals_form, selected=goals_form.selected(),
+        cluster_form=cluster_form, reason_form=forms.get("reason_form") or ReasonForm(formdata=None),
+        confirm_form=ConfirmForm(formdata=None),
         pledge=active_pledge(org), pledges=pledges_of(org), history=services.history(org), new_link=new_link,
         kind_labels=KIND_LABELS, status_labels=STATUS_LABELS, source_labels=SOURCE_LABELS,
         suggested=[l.goal_number for l in org.goal_links if l.suggested],
@@ -115,7 +116,7 @@ def withdraw(slug: str, org_id: int):
     org = _org(org_id)
     form = ReasonForm()
     if not form.validate_on_submit():
-        return _detail(org, 422)
+        return _detail(org, 422, reason_form=form)
     services.withdraw(org, actor_kind="organiser", actor_user_id=current_user.id, reason=form.reason.cleaned or "")
     return _done(org, _("The group is marked as withdrawn."))
 
@@ -146,8 +147,6 @@ def cluster(slug: str, org_id: int):
 @organiser_required()
 def new_edit_link(slug: str, org_id: int):
     org = _org(org_id)
-    if org.name_key.startswith("erased:"):
-        abort(409)
     token = services.issue_edit_token(org, actor_kind="organiser", actor_user_id=current_user.id)
     response, status = _detail(org, new_link=edit_link(token))
     return Response(response, status, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})

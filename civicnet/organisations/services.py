@@ -14,7 +14,8 @@ or set by an organiser. ``update_organisation``, ``set_goals``, ``set_cluster``,
 ``organisation_by_edit_token``, ``issue_edit_token`` and ``revoke_edit_tokens`` manage the
 private link; ``get_organisation(network, id)``, ``find_existing``, ``list_organisations(network,
 filters, page=, per_page=)`` and ``filtered_select`` read, always inside one network.
-``actor_kind`` is one of group | organiser | system | bot | import.
+``actor_kind`` is one of group | organiser | system | bot | import; ``record_change`` writes the
+history entry (the pledges domain uses it too).
 """
 from __future__ import annotations
 
@@ -104,8 +105,9 @@ def savepoint():
     return db.session.begin_nested()
 
 
-def _record(org: Organisation, action: str, actor_kind: str, actor_user_id: int | None = None,
-            **details) -> None:
+def record_change(org: Organisation, action: str, actor_kind: str, actor_user_id: int | None = None,
+                  **details) -> None:
+    """Add one entry to the group's history (also used by the pledges domain)."""
     if actor_kind not in ACTOR_KINDS:
         raise ValueError(f"unknown actor kind {actor_kind!r}")
     db.session.add(OrganisationChange(organisation_id=org.id, action=action, actor_kind=actor_kind,
@@ -185,11 +187,12 @@ def history(org: Organisation) -> list[OrganisationChange]:
 def issue_edit_token(org: Organisation, *, revoke_existing: bool = True, actor_kind: str = "system",
                      actor_user_id: int | None = None) -> str:
     """A new private edit token (returned once); older ones are revoked unless asked not to."""
+    _require_not_erased(org)
     if revoke_existing:
         _revoke(org)
     token = new_token(32)
     db.session.add(EditToken(organisation_id=org.id, token_hash=token_digest(token), created_at=utcnow()))
-    _record(org, "edit_link_issued", actor_kind, actor_user_id)
+    record_change(org, "edit_link_issued", actor_kind, actor_user_id)
     db.session.flush()
     return token
 
@@ -203,7 +206,7 @@ def _revoke(org: Organisation) -> int:
 
 def revoke_edit_tokens(org: Organisation, *, actor_kind: str = "organiser", actor_user_id: int | None = None) -> int:
     count = _revoke(org)
-    _record(org, "edit_link_revoked", actor_kind, actor_user_id)
+    record_change(org, "edit_link_revoked", actor_kind, actor_user_id)
     db.session.flush()
     return count
 
@@ -282,7 +285,7 @@ def register_organisation(network: Network, data: Mapping[str, object], *, goals
             raise
         return RegistrationResult(winner, created=False)
     nested.commit()
-    _record(org, "registered", actor_kind, actor_user_id, goals=numbers,
+    record_change(org, "registered", actor_kind, actor_user_id, goals=numbers,
             suggested=sorted(int(k) for k in (suggestions or {})), consent_version=org.consent_version)
     token = issue_edit_token(org, revoke_existing=False, actor_kind=actor_kind, actor_user_id=actor_user_id)
     return RegistrationResult(org, created=True, edit_token=token)
@@ -312,7 +315,7 @@ def update_organisation(org: Organisation, data: Mapping[str, object], *, actor_
         setattr(org, key, clean[key])
     org.name_key, org.contact_key = new_name_key, new_contact_key
     # History keeps values of public fields only; personal ones are named, not copied.
-    _record(org, "updated", actor_kind, actor_user_id, fields=changed,
+    record_change(org, "updated", actor_kind, actor_user_id, fields=changed,
             values={k: clean[k] for k in changed if k not in PERSONAL_FIELDS and k != "activities"})
     db.session.flush()
     return changed
@@ -328,7 +331,7 @@ def set_goals(org: Organisation, goals: Iterable[int], *, actor_kind: str, actor
     _apply_goals(org, numbers, suggestions, source)
     db.session.flush()
     if before != org.goal_numbers or suggestions:
-        _record(org, "goals_set", actor_kind, actor_user_id, before=before, after=org.goal_numbers)
+        record_change(org, "goals_set", actor_kind, actor_user_id, before=before, after=org.goal_numbers)
     if actor_kind == "organiser":
         organiser_confirmed.send(org)
     return org.goal_numbers
@@ -347,7 +350,7 @@ def set_cluster(org: Organisation, cluster: Cluster | str | None, *, actor_kind:
     before = org.cluster.key if org.cluster else None
     org.cluster = cluster
     org.cluster_source = (source or ("organiser" if actor_kind == "organiser" else "chosen")) if cluster else None
-    _record(org, "cluster_set", actor_kind, actor_user_id, before=before, after=cluster.key if cluster else None)
+    record_change(org, "cluster_set", actor_kind, actor_user_id, before=before, after=cluster.key if cluster else None)
     db.session.flush()
     if actor_kind == "organiser":
         organiser_confirmed.send(org)
@@ -359,7 +362,7 @@ def approve(org: Organisation, *, actor_user_id: int | None = None, actor_kind: 
         raise Conflict("A withdrawn group cannot be approved; it can register again.")
     if org.status != OrganisationStatus.APPROVED:
         org.status = OrganisationStatus.APPROVED
-        _record(org, "approved", actor_kind, actor_user_id)
+        record_change(org, "approved", actor_kind, actor_user_id)
         db.session.flush()
 
 
@@ -373,12 +376,12 @@ def withdraw(org: Organisation, *, actor_kind: str, actor_user_id: int | None = 
     org.status = OrganisationStatus.WITHDRAWN
     org.withdrawn_at = utcnow()
     withdraw_pledges_of(org, actor_kind=actor_kind, actor_user_id=actor_user_id)
-    _record(org, "withdrawn", actor_kind, actor_user_id, reason=reason)
+    record_change(org, "withdrawn", actor_kind, actor_user_id, reason=reason)
     db.session.flush()
 
 
 def _require_not_erased(org: Organisation) -> None:
-    if org.name_key.startswith("erased:"):
+    if org.is_erased:
         raise Conflict("This group's personal data was deleted; it can no longer be changed.")
 
 
@@ -400,6 +403,6 @@ def erase_personal_data(org: Organisation, *, actor_kind: str, actor_user_id: in
                        .values(signer_name="", joint_action=""))
     db.session.execute(sa.update(OrganisationChange).where(OrganisationChange.organisation_id == org.id)
                        .values(details={}))
-    _record(org, "personal_data_erased", actor_kind, actor_user_id)
+    record_change(org, "personal_data_erased", actor_kind, actor_user_id)
     db.session.flush()
     personal_data_erased.send(org, organisation_id=org.id)

@@ -93,12 +93,12 @@ def register_goals(slug: str):
     state = _load(network, form.state.data)
     suggested = [int(k) for k in state["suggestions"]]
     if request.form.get("back"):
-        state["goals"] = [int(n) for n in request.form.getlist("goals") if n.isdigit()]
+        state["goals"] = form.selected()
         details_form = DetailsForm(formdata=None, data=state["details"])
         return _render("register_details.html", network, form=details_form, state=_dump(state))
     if not form.validate_on_submit():
         return _render("register_goals.html", network, 422, form=form, details=state["details"],
-                       selected=[int(n) for n in form.goals.data or [] if str(n).isdigit()], suggested=suggested)
+                       selected=form.selected(), suggested=suggested)
     state["goals"] = form.goals.cleaned
     pledge_form = PledgeForm(formdata=None, data={"state": _dump(state), "signer_name": state["details"]["representative"]})
     return _render("register_pledge.html", network, form=pledge_form, state=state,

@@ -7,7 +7,8 @@ the SDGs the group commits to (defaults to the group's own SDGs when ``goals`` i
 optional joint action; a second signature for the same edition raises ``Conflict`` (also under a
 race, via the partial unique index ``uq_pledges_active``). ``withdraw_pledge(pledge, *,
 actor_kind)`` marks one pledge withdrawn and keeps it as history; ``withdraw_pledges_of(org)``
-withdraws all active ones; ``active_pledge(org, edition=None)`` and ``pledges_of(org)`` read.
+withdraws all active ones; ``active_pledge(org, edition=None)``, ``active_pledges(orgs)`` and
+``pledges_of(org)`` read.
 """
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ from ..errors import Conflict, Invalid
 from ..extensions import db
 from ..goals.services import goals_by_number
 from ..organisations import validation
-from ..organisations.models import Organisation, OrganisationChange, OrganisationStatus
-from ..organisations.services import savepoint
+from ..organisations.models import Organisation, OrganisationStatus
+from ..organisations.services import record_change, savepoint
 from ..timeutil import utcnow
 from .models import Pledge
 
@@ -32,14 +33,19 @@ def active_pledge(org: Organisation, edition: int | None = None) -> Pledge | Non
         Pledge.organisation_id == org.id, Pledge.edition == edition, Pledge.withdrawn_at.is_(None)))
 
 
+def active_pledges(orgs: Iterable[Organisation]) -> dict[int, Pledge]:
+    """``active_pledge`` for many groups in one query: {organisation id: pledge} (lists, exports)."""
+    editions = {org.id: org.network.current_edition for org in orgs}
+    if not editions:
+        return {}
+    pledges = db.session.scalars(sa.select(Pledge).where(
+        Pledge.organisation_id.in_(list(editions)), Pledge.withdrawn_at.is_(None)))
+    return {p.organisation_id: p for p in pledges if p.edition == editions[p.organisation_id]}
+
+
 def pledges_of(org: Organisation) -> list[Pledge]:
     return list(db.session.scalars(
         sa.select(Pledge).where(Pledge.organisation_id == org.id).order_by(Pledge.signed_at.desc(), Pledge.id.desc())))
-
-
-def _record(org: Organisation, action: str, actor_kind: str, actor_user_id: int | None, **details) -> None:
-    db.session.add(OrganisationChange(organisation_id=org.id, action=action, actor_kind=actor_kind,
-                                      actor_user_id=actor_user_id, details=details, at=utcnow()))
 
 
 def sign_pledge(organisation: Organisation, signer_name: str, goals: Iterable[int] = (), joint_action: str = "",
@@ -69,8 +75,8 @@ def sign_pledge(organisation: Organisation, signer_name: str, goals: Iterable[in
         nested.rollback()
         raise Conflict("This group has already signed the pledge for %(edition)d.", edition=edition) from None
     nested.commit()
-    _record(organisation, "pledge_signed", actor_kind, actor_user_id, edition=edition,
-            pledge_version=network.pledge_version, goals=numbers)
+    record_change(organisation, "pledge_signed", actor_kind, actor_user_id, edition=edition,
+                  pledge_version=network.pledge_version, goals=numbers)
     db.session.flush()
     return pledge
 
@@ -78,7 +84,7 @@ def sign_pledge(organisation: Organisation, signer_name: str, goals: Iterable[in
 def withdraw_pledge(pledge: Pledge, *, actor_kind: str = "group", actor_user_id: int | None = None) -> Pledge:
     if pledge.withdrawn_at is None:
         pledge.withdrawn_at = utcnow()
-        _record(pledge.organisation, "pledge_withdrawn", actor_kind, actor_user_id, edition=pledge.edition)
+        record_change(pledge.organisation, "pledge_withdrawn", actor_kind, actor_user_id, edition=pledge.edition)
         db.session.flush()
     return pledge
 

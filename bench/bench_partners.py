@@ -55,20 +55,15 @@ def median_ms(samples: list[float]) -> str:
 
 
 def make_app(url: str):
-    from flask_migrate import upgrade
-
     import civicnet
+    from bench.common import migrate_empty_database
     from civicnet.extensions import db
     from civicnet.goals.services import load_goals
 
     app = civicnet.create_app({"TESTING": True, "SECRET_KEY": "bench" * 10, "SQLALCHEMY_DATABASE_URI": url,
                                "PARTNERS_ENCODER": "tfidf"})
     with app.app_context():
-        if url.startswith("postgresql"):
-            with db.engine.begin() as conn:
-                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-                conn.execute(sa.text("CREATE SCHEMA public"))
-        upgrade(revision="heads")
+        migrate_empty_database(url)
         load_goals()
         db.session.commit()
     return app

@@ -38,6 +38,12 @@ def _scale(max_value: int, span: float) -> float:
     return span / max(max_value, 1)
 
 
+def _key(x: int, label: str, fill: str, extra: str = "") -> str:
+    """One legend entry at the top of a chart: a colour square and its label."""
+    return (f'<rect x="{x}" y="6" width="12" height="12" fill="{fill}"{extra}/>'
+            f'<text x="{x + 16}" y="16">{_esc(label)}</text>')
+
+
 def goal_bars(goals: list[GoalRow], lang: str, *, title: str, desc: str, groups_label: str,
               pledges_label: str, gap_label: str) -> Markup:
     """Horizontal bars per SDG: groups (solid, SDG colour) over pledges (pale, same colour)."""
@@ -45,12 +51,8 @@ def goal_bars(goals: list[GoalRow], lang: str, *, title: str, desc: str, groups_
     width, height = label_w + bar_w + 90, top + row_h * len(goals) + 10
     top_value = max([g.groups for g in goals] + [g.pledges for g in goals] + [1])
     k = _scale(top_value, bar_w)
-    body = [
-        f'<rect x="{label_w}" y="6" width="12" height="12" fill="{NEUTRAL}"/>'
-        f'<text x="{label_w + 16}" y="16">{_esc(groups_label)}</text>',
-        f'<rect x="{label_w + 140}" y="6" width="12" height="12" fill="{NEUTRAL}" fill-opacity="0.4"/>'
-        f'<text x="{label_w + 156}" y="16">{_esc(pledges_label)}</text>',
-    ]
+    body = [_key(label_w, groups_label, NEUTRAL),
+            _key(label_w + 140, pledges_label, NEUTRAL, ' fill-opacity="0.4"')]
     for i, g in enumerate(goals):
         y = top + i * row_h
         name = f"{g.number}. {g.short(lang)}"
@@ -72,12 +74,7 @@ def cluster_bars(clusters: list[ClusterRow], lang: str, *, title: str, desc: str
     label_w, bar_w, row_h, top = 300, 330, 30, 28
     width, height = label_w + bar_w + 70, top + row_h * max(len(clusters), 1) + 10
     k = _scale(max([c.groups for c in clusters] + [c.pledges for c in clusters] + [1]), bar_w)
-    body = [
-        f'<rect x="{label_w}" y="6" width="12" height="12" fill="{NEUTRAL}"/>'
-        f'<text x="{label_w + 16}" y="16">{_esc(groups_label)}</text>',
-        f'<rect x="{label_w + 140}" y="6" width="12" height="12" fill="{SECOND}"/>'
-        f'<text x="{label_w + 156}" y="16">{_esc(pledges_label)}</text>',
-    ]
+    body = [_key(label_w, groups_label, NEUTRAL), _key(label_w + 140, pledges_label, SECOND)]
     for i, c in enumerate(clusters):
         y = top + i * row_h
         name = c.name(lang) or none_label
@@ -98,10 +95,8 @@ def timeline(months: list[str], registrations: list[int], pledges: list[int], *,
     top_value = max(registrations + pledges + [1])
     k = _scale(top_value, plot_h)
     body = [
-        f'<rect x="{left}" y="6" width="12" height="12" fill="{NEUTRAL}"/>'
-        f'<text x="{left + 16}" y="16">{_esc(registrations_label)}</text>',
-        f'<rect x="{left + 150}" y="6" width="12" height="12" fill="{SECOND}"/>'
-        f'<text x="{left + 166}" y="16">{_esc(pledges_label)}</text>',
+        _key(left, registrations_label, NEUTRAL),
+        _key(left + 150, pledges_label, SECOND),
         f'<line x1="{left}" y1="{top + plot_h}" x2="{width - 10}" y2="{top + plot_h}" stroke="#5b6773"/>',
         f'<text x="{left - 6}" y="{top + 8}" text-anchor="end" font-size="11">{top_value}</text>',
     ]

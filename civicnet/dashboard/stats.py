@@ -103,10 +103,6 @@ class NetworkStats:
     def goals_covered(self) -> int:
         return sum(1 for g in self.goals if g.groups)
 
-    @property
-    def max_goal_count(self) -> int:
-        return max([g.groups for g in self.goals] + [g.pledges for g in self.goals] + [0])
-
 
 def year_bounds(year: int) -> tuple[datetime, datetime]:
     """Start and end of ``year`` in local time, as naive UTC (how timestamps are stored)."""

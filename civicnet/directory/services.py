@@ -5,34 +5,19 @@ public fields (never e-mail, phone or representative).
 """
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager, selectinload
 
 from ..dashboard.stats import year_bounds
-from ..errors import NotFound
 from ..extensions import db
+from ..meetings.models import JointAction, Meeting
 from ..networks.models import Cluster, Network
 from ..organisations.models import Organisation, OrganisationGoal, OrganisationKind, OrganisationStatus
 from ..pledges.models import Pledge
 
-
-def N_(message: str) -> str:
-    """Marks a msgid for extraction; DomainError translates it on display."""
-    return message
-
-
-log = logging.getLogger(__name__)
-
 PER_PAGE = 30
-
-
-def public_network(slug: str) -> Network:
-    network = db.session.scalar(sa.select(Network).where(Network.slug == slug))
-    if network is None:
-        raise NotFound(N_("There is no network called '%(slug)s'."), slug=slug)
-    return network
 
 
 def listed_conditions(network_id: int) -> list:
@@ -104,6 +89,7 @@ def joint_actions(network: Network, year: int, *, public: bool = True) -> list[J
         sa.select(Pledge).join(Organisation, Organisation.id == Pledge.organisation_id)
         .where(Pledge.network_id == network.id, Pledge.edition == year, Pledge.withdrawn_at.is_(None),
                Pledge.joint_action != "", Organisation.status != OrganisationStatus.WITHDRAWN)
+        .options(contains_eager(Pledge.organisation).lazyload(Organisation.goal_links))
         .order_by(Pledge.signed_at, Pledge.id)
     )
     if public:
@@ -124,15 +110,12 @@ def joint_actions(network: Network, year: int, *, public: bool = True) -> list[J
 
 
 def _meeting_joint_actions(network: Network, year: int, *, public: bool) -> list[JointActionItem]:
-    """Hook onto the meetings domain; empty when it is not installed."""
-    try:
-        from ..meetings.models import JointAction, Meeting
-    except ImportError:
-        return []
+    """Joint actions agreed at breakout tables of the year's meetings."""
     start, end = year_bounds(year)
     rows = db.session.scalars(
         sa.select(JointAction).join(Meeting, Meeting.id == JointAction.meeting_id)
         .where(JointAction.network_id == network.id, Meeting.starts_at >= start, Meeting.starts_at < end)
+        .options(selectinload(JointAction.lead_organisation))
         .order_by(JointAction.cluster_id, JointAction.id)
     )
     items = []

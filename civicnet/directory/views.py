@@ -4,8 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from ..dashboard.views import kind_choices, kind_label
+from ..networks.services import get_network
 from ..organisations.models import OrganisationKind
-from .services import joint_actions, listed_groups, public_network
+from .services import joint_actions, listed_groups
 
 bp = Blueprint("directory", __name__, template_folder="templates")
 
@@ -19,7 +20,7 @@ def _int_arg(name: str, lo: int, hi: int) -> int | None:
 
 @bp.get("/n/<slug>/")
 def network_page(slug: str):
-    network = public_network(slug)
+    network = get_network(slug)
     q = request.args.get("q", "")
     goal = _int_arg("goal", 1, 17)
     kind = request.args.get("kind") or None

@@ -13,6 +13,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from ..organisations.services import personal_data_erased
     from . import models  # noqa: F401
     from .cli import partners_cli
     from .services import suggestions_or_none
@@ -22,18 +23,10 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.cli.add_command(partners_cli)
     app.jinja_env.globals["partner_suggestions"] = suggestions_or_none
-    _connect_signals()
+    personal_data_erased.connect(_forget_erased)
 
 
 def _forget_erased(sender, organisation_id: int | None = None, **_extra) -> None:
     from .index import forget_organisation
 
     forget_organisation(organisation_id if organisation_id is not None else sender.id)
-
-
-def _connect_signals() -> None:
-    try:
-        from ..organisations.services import personal_data_erased
-    except ImportError:  # pragma: no cover - organisations domain not installed
-        return
-    personal_data_erased.connect(_forget_erased)

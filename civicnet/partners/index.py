@@ -43,20 +43,15 @@ def text_hash(encoder: Encoder, text: str) -> str:
 def _bump_version(network_id: int) -> None:
     now = utcnow()
     table = PartnerIndexVersion.__table__
-    result = db.session.execute(
-        table.update().where(table.c.network_id == network_id)
-        .values(version=table.c.version + 1, updated_at=now)
-    )
-    if result.rowcount:
+    increment = (table.update().where(table.c.network_id == network_id)
+                 .values(version=table.c.version + 1, updated_at=now))
+    if db.session.execute(increment).rowcount:
         return
     try:
         with db.session.begin_nested():
             db.session.execute(table.insert().values(network_id=network_id, version=1, updated_at=now))
     except IntegrityError:  # another writer created it meanwhile
-        db.session.execute(
-            table.update().where(table.c.network_id == network_id)
-            .values(version=table.c.version + 1, updated_at=now)
-        )
+        db.session.execute(increment)
 
 
 def update_embeddings(organisations: Iterable[Organisation], *, force: bool = False) -> int:

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, g, render_template, request
 
 from ..accounts.access import organiser_required
 from ..dashboard.views import kind_label, render_charts, year_choices
-from ..spreadsheets import download
+from ..spreadsheets import CSV_MIMETYPE, XLSX_MIMETYPE, download
 from ..templating import current_lang
 from .data import build_report
 from .pdf import render_pdf
@@ -47,12 +47,11 @@ def csv(slug: str, year: int):
     if table not in TABLES:
         abort(404)
     report = build_report(g.network, _year(year))
-    return download(to_csv(report, table), "text/csv; charset=utf-8", f"{slug}-{year}-{table}.csv")
+    return download(to_csv(report, table), CSV_MIMETYPE, f"{slug}-{year}-{table}.csv")
 
 
 @bp.get("/o/<slug>/reports/<int:year>.xlsx")
 @organiser_required()
 def xlsx(slug: str, year: int):
     report = build_report(g.network, _year(year))
-    return download(to_xlsx(report), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     f"{slug}-{year}.xlsx")
+    return download(to_xlsx(report), XLSX_MIMETYPE, f"{slug}-{year}.xlsx")

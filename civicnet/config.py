@@ -65,4 +65,16 @@ def from_environment() -> dict:
         "TELEGRAM_WEBHOOK_SECRET": os.environ.get("TELEGRAM_WEBHOOK_SECRET", ""),
         "CIVICNET_ENCODER": os.environ.get("CIVICNET_ENCODER", "use"),
         "PROXY_FIX": _bool("PROXY_FIX"),
+        # Rate limits (Flask-Limiter syntax); counted in Redis when REDIS_URL is set, else in memory.
+        "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or "memory://",
+        "RATELIMIT_LOGIN": os.environ.get("RATELIMIT_LOGIN", "10 per minute;60 per hour"),
+        "RATELIMIT_LOGIN_ACCOUNT": os.environ.get("RATELIMIT_LOGIN_ACCOUNT", "10 per 15 minutes"),
+        "RATELIMIT_REGISTER": os.environ.get("RATELIMIT_REGISTER", "60 per minute;600 per hour"),
+        "RATELIMIT_REGISTER_ACCOUNT": os.environ.get("RATELIMIT_REGISTER_ACCOUNT", "10 per hour"),
+        "RATELIMIT_CLASSIFY": os.environ.get("RATELIMIT_CLASSIFY", "20 per minute;200 per hour"),
+        # POST /api/v1/classify: seconds of work per request, and how many classifications may
+        # run at once on this machine (the rest get 503 and Retry-After).
+        "CLASSIFY_TIME_BUDGET": float(os.environ.get("CLASSIFY_TIME_BUDGET", 10)),
+        "CLASSIFY_CONCURRENCY": int(os.environ.get("CLASSIFY_CONCURRENCY", 1)),
     }

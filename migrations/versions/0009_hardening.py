@@ -1,7 +1,7 @@
 """hardening: organiser sessions that can be revoked, and the organisers' audit log
 
 Revision ID: 0009_hardening
-Revises: 0005_partners
+Revises: 0006_leases
 Create Date: 2026-11-29 18:50:00
 
 Written by hand. ``user_sessions`` holds one row per logged-in browser (SHA-256 of its random
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = "0009_hardening"
-down_revision = "0005_partners"
+down_revision = "0006_leases"
 branch_labels = None
 depends_on = None
 

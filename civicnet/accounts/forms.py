@@ -1,7 +1,7 @@
 """Login form."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 
@@ -22,12 +22,12 @@ class PasswordForm(FlaskForm):
 class AccountForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(message=_l("Please fill this in.")), Length(max=254)])
     name = StringField(_l("Name"), validators=[DataRequired(message=_l("Please fill this in.")), Length(max=100)])
-    role = SelectField(_l("Role"), choices=[("staff", _l("Staff")), ("admin", _l("Network admin"))])
+    role = SelectField(_l("Role"), choices=[SelectChoice("staff", _l("Staff")), SelectChoice("admin", _l("Network admin"))])
     password = PasswordField(_l("First password (at least 10 characters)"), validators=[Length(max=500)])
 
 
 class RoleForm(FlaskForm):
-    role = SelectField(_l("Role"), choices=[("staff", _l("Staff")), ("admin", _l("Network admin"))])
+    role = SelectField(_l("Role"), choices=[SelectChoice("staff", _l("Staff")), SelectChoice("admin", _l("Network admin"))])
 
 
 class TokenForm(FlaskForm):

@@ -170,9 +170,11 @@ def _apply_limits(app: Flask, limiter: Limiter) -> None:
     config = app.config
     views = app.view_functions
 
-    def limit(endpoint: str, value: str, **kw) -> None:
+    def limit(endpoint: str, value: str, *, shared: str | None = None, **kw) -> None:
+        # Flask-Limiter checks a decorated limit in the wrapper it returns: it must replace the view.
         if endpoint in views and value:
-            limiter.limit(value, **kw)(views[endpoint])
+            decorator = limiter.shared_limit(value, shared, **kw) if shared else limiter.limit(value, **kw)
+            views[endpoint] = decorator(views[endpoint])
 
     failed = lambda response: response.status_code in {401, 422}  # noqa: E731
     limit("accounts.login", config["RATELIMIT_LOGIN"], methods=["POST"], deduct_when=failed)
@@ -180,8 +182,9 @@ def _apply_limits(app: Flask, limiter: Limiter) -> None:
           key_func=_form_key("email"), scope="login-account")
     for endpoint in ("organisations.register", "organisations.register_goals", "organisations.register_pledge",
                      "meetings_public.group_register"):
-        limit(endpoint, config["RATELIMIT_REGISTER"], methods=["POST"])
-    limit("api_organisations.Organisations", config["RATELIMIT_REGISTER"], methods=["POST"])
+        limit(endpoint, config["RATELIMIT_REGISTER"], methods=["POST"], shared="register")
+    # One budget per client across every way of registering (form steps, meeting sign-up, API).
+    limit("api_organisations.Organisations", config["RATELIMIT_REGISTER"], methods=["POST"], shared="register")
     limit("api_organisations.Organisations", config["RATELIMIT_REGISTER_ACCOUNT"], methods=["POST"],
           key_func=_form_key("email", "phone"), scope="register-account")
     limit("organisations.register", config["RATELIMIT_REGISTER_ACCOUNT"], methods=["POST"],

@@ -19,7 +19,7 @@ from . import services
 # a busy 2-core machine): a text as long as a group's activities, a batch of a few groups.
 MAX_TEXTS = 16
 MAX_TEXT_CHARS = LIMITS["activities"]
-MAX_TOTAL_CHARS = 20_000
+MAX_TOTAL_CHARS = 10_000
 MAX_REQUEST_BYTES = 200_000
 CHUNK_CHARS = 2_500
 
@@ -116,7 +116,7 @@ class Classify(MethodView):
     @bp.alt_response(429, description="Too many requests from this client; see Retry-After")
     @bp.alt_response(503, description="The classifier is busy or the request took too long; see Retry-After")
     def post(self, args):
-        """Classify up to 16 texts (each up to 5,000 characters, 20,000 in all) for a network's SDGs and clusters"""
+        """Classify up to 16 texts (each up to 5,000 characters, 10,000 in all) for a network's SDGs and clusters"""
         if (request.content_length or 0) > MAX_REQUEST_BYTES:
             raise PayloadTooLarge("What you sent is too large.")
         texts = args["texts"]

@@ -104,8 +104,12 @@ def test_admin_creates_and_revokes_api_tokens(client, network, people):
 
 
 def test_admin_erases_a_groups_personal_data(client, network, people):
-    login(client, people["admin"])
     org = people["org"]
+    login(client, people["staff"])
+    assert "/admin/organisations/" not in client.get(f"/o/cheongju/organisations/{org.id}").get_data(as_text=True)
+    login(client, people["admin"])
+    assert f"/admin/organisations/{org.id}/erase" in client.get(f"/o/cheongju/organisations/{org.id}").get_data(
+        as_text=True)
     assert client.post(f"/o/cheongju/admin/organisations/{org.id}/erase").status_code == 302
     db.session.expire_all()
     assert org.is_erased and org.email is None and org.name != "맑은물 지킴이"

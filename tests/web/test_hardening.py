@@ -210,3 +210,16 @@ def test_a_failing_request_logs_no_personal_data(app, client, network, caplog):
     assert "Exception on POST" in text and "message withheld" in text
     assert name not in text and note not in text
     assert db.engine.hide_parameters
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_impossible_meeting_dates_are_refused_and_nothing_is_stored(client, network, day):
+    from civicnet.meetings.models import Meeting
+
+    login(client, make_user(network))
+    response = client.post("/o/cheongju/meetings/new", data={
+        "title_ko": "행사", "day": day, "start": "14:00", "end": "15:30", "capacity": "100",
+        "per_organisation_limit": "3", "registration_opens": day, "registration_closes": day})
+    assert 400 <= response.status_code < 500
+    assert "올바르지" in response.get_data(as_text=True) or "보내신" in response.get_data(as_text=True)
+    assert count(Meeting) == 0

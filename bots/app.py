@@ -173,7 +173,7 @@ def run_polling(flask_app: Flask, *, token: str | None = None, base_url: str | N
 
     config = flask_app.config
     token = token or config["TELEGRAM_BOT_TOKEN"]
-    ttl = float(config.get("BOT_POLLER_LEASE_SECONDS", 30))
+    ttl = float(config["BOT_POLLER_LEASE_SECONDS"])
     with flask_app.app_context():
         engine = db.engine
     lease = Lease(engine, poller_lease_name(token), ttl=ttl)

@@ -120,9 +120,9 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, answer: An
     result = await call(flask_app(context), apply_answer, update.effective_chat.id, update.effective_user.id,
                         answer, lang=lang)
     if result is None:
-        if update.callback_query:  # a button of a registration that ended (or of nothing we know)
+        if update.callback_query:  # a button of a registration that ended, or forged data
             await update.effective_chat.send_message(
-                t(lang, "There is no registration in progress. Send /start to begin again."))
+                t(lang, "That button is no longer active. /help shows what I can do."))
         return  # other messages outside a registration are not for the bot
     prompt, answered, lang = result
     await send_prompt(update, prompt, lang, after_contact=answered is Step.CONTACT)

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 from telegram import BotCommand, Update
+from telegram.constants import ChatType
 from telegram.ext import (Application, ApplicationBuilder, ApplicationHandlerStop, ContextTypes, TypeHandler)
 
 from civicnet.extensions import db
@@ -44,9 +45,9 @@ class CivicApplication(Application):
 async def claim_update(update: Update, context: BotContext) -> None:
     """First for every update: record it as handled (a redelivered one stops here) and read the
     user's language from the database."""
-    user = update.effective_user
-    if user is None or update.effective_chat is None:
-        raise ApplicationHandlerStop  # channel posts, polls...: nothing for this bot
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or chat.type != ChatType.PRIVATE:
+        raise ApplicationHandlerStop  # groups, channels, polls...: the bot talks to one person at a time
     lang = await call(flask_app(context), store.claim_update, user.id, update.update_id)
     if lang is None:
         log.info("update %s was already handled; not answering it again", update.update_id)

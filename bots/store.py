@@ -53,13 +53,21 @@ def _row(namespace: str, user_id: int, *, lock: bool = False) -> BotState | None
     return db.session.scalar(query.execution_options(populate_existing=True))
 
 
+def _locked_row(namespace: str, user_id: int, data: dict) -> BotState:
+    """The row, locked for this transaction; created with ``data`` first if missing."""
+    row = _row(namespace, user_id, lock=True)
+    if row is None:
+        _ensure(namespace, str(user_id), data)
+        row = _row(namespace, user_id, lock=True)
+    return row
+
+
 # --- per user: language and updates already handled -----------------------------------------
 
 def claim_update(user_id: int, update_id: int) -> str | None:
     """Record ``update_id`` as handled for this user and return the user's language, or None when
     it was handled before (then it must not be answered again)."""
-    _ensure(USER, str(user_id), {"lang": "ko", "seen": []})
-    row = _row(USER, user_id, lock=True)
+    row = _locked_row(USER, user_id, {"lang": "ko", "seen": []})
     data = dict(row.data or {})
     seen = [int(n) for n in data.get("seen", [])]
     if update_id in seen:
@@ -81,8 +89,7 @@ def get_language(user_id: int) -> str:
 
 
 def set_language(user_id: int, lang: str) -> None:
-    _ensure(USER, str(user_id), {"lang": lang, "seen": []})
-    row = _row(USER, user_id, lock=True)
+    row = _locked_row(USER, user_id, {"lang": lang, "seen": []})
     if language(row.data) != lang:
         row.data = {**(row.data or {}), "lang": lang if lang in LANGUAGES else "ko"}
     db.session.flush()
@@ -106,9 +113,8 @@ def load_registration(user_id: int) -> Loaded | None:
 
 def start_registration(user_id: int, reg: Registration) -> None:
     """Begin (or begin again) a registration for this user."""
-    _ensure(REGISTRATION, str(user_id), reg.to_json())
-    db.session.execute(sa.update(BotState).where(BotState.namespace == REGISTRATION, BotState.key == str(user_id))
-                       .values(data=reg.to_json(), updated_at=utcnow(), reminded_at=None))
+    row = _locked_row(REGISTRATION, user_id, reg.to_json())
+    row.data, row.updated_at, row.reminded_at = reg.to_json(), utcnow(), None
     db.session.flush()
 
 

@@ -152,7 +152,7 @@ def webhook_settings(config) -> dict:
 def run_webhook(application: Application, config) -> None:
     """PTB's webhook server (tornado): checks Telegram's secret token header on every call."""
     settings = webhook_settings(config)
-    log.info("bot listening for webhooks on %s:%s/%s", settings["listen"], settings["port"], settings["url_path"])
+    log.info("starting the webhook server on %s:%s/%s", settings["listen"], settings["port"], settings["url_path"])
     application.run_webhook(allowed_updates=Update.ALL_TYPES, **settings)
 
 

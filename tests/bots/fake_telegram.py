@@ -71,6 +71,10 @@ class FakeTelegram:
         self.send_count = 0
         self.webhook: dict | None = None
         self.webhook_deliveries: list[tuple[int, int]] = []  # (update_id, HTTP status) per attempt
+        # getUpdates calls that arrived while another one was still waiting: two pollers on one bot
+        # (real Telegram answers one of them 409 Conflict).
+        self.poll_conflicts = 0
+        self._polls_in_flight = 0
         self._webhook_cursor = 0
         self._stopping = False
         self._update_ids = itertools.count(1)
@@ -232,12 +236,18 @@ class FakeTelegram:
     def _get_updates(self, offset: int, timeout: float) -> list[dict]:
         deadline = time.monotonic() + min(timeout, 1.0)
         with self.cond:
-            while True:
-                ready = [u for u in self.updates if u["update_id"] >= offset]
-                self.updates = ready  # confirmed ones are forgotten, as Telegram does
-                if ready or time.monotonic() >= deadline:
-                    return ready[:100]
-                self.cond.wait(max(0.0, deadline - time.monotonic()))
+            if self._polls_in_flight:
+                self.poll_conflicts += 1
+            self._polls_in_flight += 1
+            try:
+                while True:
+                    ready = [u for u in self.updates if u["update_id"] >= offset]
+                    self.updates = ready  # confirmed ones are forgotten, as Telegram does
+                    if ready or time.monotonic() >= deadline:
+                        return ready[:100]
+                    self.cond.wait(max(0.0, deadline - time.monotonic()))
+            finally:
+                self._polls_in_flight -= 1
 
     def _deliver_webhooks(self) -> None:
         """While a webhook is set: POST each update to it in order; retry until it answers 200."""
@@ -341,6 +351,11 @@ class FakeTelegram:
                     raise AssertionError(f"the bot sent nothing more to chat {chat_id} within {timeout}s; "
                                          f"last: {[m.text[:60] for m in mine[-3:]]}")
                 self.cond.wait(remaining)
+
+    def unread(self, chat_id: int) -> list[SentMessage]:
+        """Messages to ``chat_id`` that next_message has not returned yet."""
+        with self.cond:
+            return [m for m in self.sent if m.chat_id == chat_id][self._cursor.get(chat_id, 0):]
 
     def drain_messages(self, chat_id: int) -> None:
         """Skip everything sent to ``chat_id`` so far."""

@@ -21,6 +21,7 @@ from civicnet.organisations.models import Organisation
 
 from .flow import Registration
 from .formats import display_phone, local_datetime
+from .texts import t
 
 CONSENT_VERSION = "telegram-1"
 
@@ -124,7 +125,7 @@ def my_data(chat_id: int, lang: str) -> dict | None:
     pledge = active_pledge(org)
 
     meetings = [{"title": r.meeting.title(lang), "when": local_datetime(r.meeting.starts_at, lang),
-                 "status": r.status, "table": r.table.label() if r.table else None}
+                 "status": r.status, "table": table_name(r.table, lang)}
                 for r in db.session.scalars(sa.select(MeetingRegistration).where(
                     MeetingRegistration.organisation_id == org.id,
                     MeetingRegistration.status != RegistrationStatus.CANCELLED))]
@@ -162,7 +163,14 @@ def _meeting_view(meeting, org, lang: str) -> dict:
             "status": reg.status if reg else None,
             "position": meetings.waitlist_position(reg) if reg else None,
             "cluster": org.cluster.name(lang) if org.cluster else None,
-            "table": reg.table.label() if reg and reg.table else None}
+            "table": table_name(reg.table, lang) if reg else None}
+
+
+def table_name(table, lang: str) -> str | None:
+    """A breakout table as people say it ("자연과 공존하는 생명의 도시 청주 3번 테이블"), not its code."""
+    if table is None:
+        return None
+    return t(lang, "%(cluster)s, table %(n)s", cluster=table.cluster.name(lang), n=table.number)
 
 
 def list_meetings(chat_id: int, lang: str) -> list[dict] | None:

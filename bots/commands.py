@@ -105,7 +105,7 @@ async def my_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     for m in data["meetings"]:
         status = t(lang, "registered") if m["status"] == "confirmed" else t(lang, "on the waiting list")
         lines.append(f"📅 {m['title']} ({m['when']}): {status}"
-                     + (" · " + t(lang, "table %(label)s", label=m["table"]) if m["table"] else ""))
+                     + (f" · {m['table']}" if m["table"] else ""))
     lines.append(t(lang, "/delete deletes it."))
     await update.effective_chat.send_message("\n".join(lines))
 

@@ -122,8 +122,7 @@ class Registration:
     step: Step = Step.LANG
     history: list[Step] = field(default_factory=list)
     lang: str = "ko"
-    network_id: int | None = None
-    invited: bool = False
+    network_id: int | None = None   # from an invitation link; None: the default network
     kind: str | None = None          # individual | organisation
     org_kind: str | None = None      # one of ORG_KINDS, or "individual"
     name: str = ""
@@ -315,9 +314,8 @@ def ask(reg: Registration, services: Services, sender_name: str = "", *, notes: 
 
 # --- moving between steps ---------------------------------------------------------------------
 
-def begin(services: Services, *, network_id: int | None = None, invited: bool = False,
-          lang: str = "ko") -> tuple[Registration, Prompt]:
-    reg = Registration(network_id=network_id, invited=invited, lang=lang if lang in LANGUAGES else "ko")
+def begin(services: Services, *, network_id: int | None = None, lang: str = "ko") -> tuple[Registration, Prompt]:
+    reg = Registration(network_id=network_id, lang=lang if lang in LANGUAGES else "ko")
     return reg, ask(reg, services)
 
 

@@ -54,8 +54,8 @@ class ActionServices:
 
 # --- in the worker thread (one transaction each, see dbcall.py) ------------------------------
 
-def begin(chat_id: int, user_id: int, lang: str, network_id: int | None = None, invited: bool = False) -> Prompt:
-    reg, prompt = flow.begin(ActionServices(chat_id), network_id=network_id, invited=invited, lang=lang)
+def begin(chat_id: int, user_id: int, lang: str, network_id: int | None = None) -> Prompt:
+    reg, prompt = flow.begin(ActionServices(chat_id), network_id=network_id, lang=lang)
     store.start_registration(user_id, reg)
     return prompt
 
@@ -98,7 +98,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 t(lang, "Your Telegram is now linked to %(name)s. You will get the network's notices here. "
                         "/help shows what I can do.", name=result["name"]))
             return
-        prompt = await call(app, begin, chat_id, user_id, lang, result["network_id"], True)
+        prompt = await call(app, begin, chat_id, user_id, lang, result["network_id"])
         await send_prompt(update, prompt, lang)
         return
     profile = await call(app, actions.chat_profile, chat_id)

@@ -202,9 +202,14 @@ def test_an_answer_resets_the_silence(app, network, bot, fake_tg):
 def test_my_data_shows_local_times_and_the_national_phone_form(app, network, bot, fake_tg):
     from civicnet.timeutil import to_local
 
-    org = linked_member(network, 6700, name="형식 확인 단체", phone="+821022113424", email=None)
+    from civicnet.meetings.breakouts import run_assignment, set_breakouts
+
+    org = linked_member(network, 6700, name="형식 확인 단체", phone="+821022113424", email=None,
+                        cluster_key="nature")
     meeting = make_meeting(network, capacity=5)
     meetings.register(meeting, org)
+    set_breakouts(meeting, {org.cluster_id: (1, 8)})
+    run_assignment(meeting)
     db.session.commit()
     fake_tg.send_text(6700, "/my")
     mine = fake_tg.next_message(6700).text
@@ -215,11 +220,13 @@ def test_my_data_shows_local_times_and_the_national_phone_form(app, network, bot
     assert f"{consented:%H:%M}" in mine and "T" not in mine.split("동의한 때: ")[1].split("\n")[0]
     starts = to_local(meeting.starts_at)
     assert f"📅 협약식 및 교류회 ({starts.year}년 {starts.month}월 {starts.day}일" in mine
-    assert f"{starts:%H:%M}): 참석 신청함" in mine and "confirmed" not in mine
+    assert f"{starts:%H:%M}): 참석 신청함 · 자연과 공존하는 생명의 도시 청주 1번 테이블" in mine
+    assert "confirmed" not in mine and "nature-1" not in mine  # no codes shown to people
 
     fake_tg.send_text(6700, "/meetings")
     listing = fake_tg.next_message(6700).text
     assert f"{starts.year}년 {starts.month}월 {starts.day}일" in listing and f"{starts:%Y-%m-%d}" not in listing
+    assert "내 테이블: 자연과 공존하는 생명의 도시 청주 1번 테이블" in listing
 
 
 def test_korean_messages_for_meeting_buttons_and_forged_buttons_change_nothing(app, network, bot, fake_tg):

@@ -1,6 +1,6 @@
 """/start and the registration's answers on Telegram: PTB handlers around the flow core.
 
-The flow itself is ``bots/flow.py`` (no Telegram in it); its state lives in the database
+The flow itself is ``bots/flow/`` (no Telegram in it); its state lives in the database
 (``bots/store.py``) and is read fresh for every answer, so a restarted process, a standby poller
 taking over or a second webhook instance carries on where the user was. ``app.sweep_idle`` reminds
 a silent user once and drops the registration later.

@@ -17,6 +17,7 @@ from civicnet.networks.models import Network
 from civicnet.notices import services as notices
 from civicnet.notices.models import TelegramChat
 from civicnet.organisations import services as organisations
+from civicnet.organisations.history import ActorKind
 from civicnet.organisations.models import Organisation
 
 from .flow import Registration
@@ -102,14 +103,14 @@ def complete_registration(chat_id: int, reg: Registration, signer: str, consent_
             "email": reg.email, "phone": reg.phone, "activities": reg.activities, "language": reg.lang}
     result = organisations.register_organisation(
         network, data, goals=reg.goals, suggestions=dict(reg.scores), consent_version=CONSENT_VERSION,
-        consent_text=consent_text, actor_kind="bot", require_goals=True)
+        consent_text=consent_text, actor_kind=ActorKind.BOT, require_goals=True)
     if not result.created:
         # Never hand an existing record to whoever typed its name and phone: ask for a link instead.
         return {"ok": False, "exists": True}
     org = result.organisation
     if reg.cluster:
-        organisations.set_cluster(org, reg.cluster, actor_kind="bot", source="chosen")
-    sign_pledge(org, signer, reg.goals, actor_kind="bot")
+        organisations.set_cluster(org, reg.cluster, actor_kind=ActorKind.BOT, source="chosen")
+    sign_pledge(org, signer, reg.goals, actor_kind=ActorKind.BOT)
     notices.link_chat(chat_id, network, org, language=reg.lang, consent_version=CONSENT_VERSION)
     return {"ok": True, "organisation_id": org.id, "name": org.name}
 
@@ -141,7 +142,7 @@ def delete_me(chat_id: int) -> dict:
     chat, org = _linked(chat_id)
     erased = False
     if org is not None:
-        organisations.erase_personal_data(org, actor_kind="bot")
+        organisations.erase_personal_data(org, actor_kind=ActorKind.BOT)
         erased = True
     notices.forget_chat(chat_id)
     return {"erased": erased}
@@ -204,7 +205,7 @@ def cancel(chat_id: int, meeting_id: int, lang: str) -> dict:
     reg = meetings.active_registration(meeting, org)
     if reg is None:
         raise Conflict("You are not registered for this meeting.")
-    meetings.cancel_registration(reg, actor_kind="group")
+    meetings.cancel_registration(reg, actor_kind=ActorKind.GROUP)
     return _meeting_view(meeting, org, lang)
 
 

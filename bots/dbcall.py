@@ -31,15 +31,6 @@ def translate(exc: DomainError, lang: str) -> str:
         return exc.translated()
 
 
-def savepoint():
-    """``begin_nested()`` that is a real SAVEPOINT on SQLite too (pysqlite opens its transaction
-    only at the first write; a SAVEPOINT before that would be the outermost transaction)."""
-    connection = db.session.connection()
-    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
-        connection.exec_driver_sql("BEGIN")
-    return db.session.begin_nested()
-
-
 def _run(app: Flask, lang: str, fn: Callable, args: tuple, kwargs: dict) -> Any:
     with app.app_context():
         try:

@@ -10,12 +10,13 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
+from civicnet.db_session import savepoint
 from civicnet.errors import DomainError
 from civicnet.extensions import db
 
 from . import actions, flow, store
 from .context import flask_app, lang_of
-from .dbcall import ServiceError, call, savepoint, translate
+from .dbcall import ServiceError, call, translate
 from .flow import Answer, Prompt, Registration, Rejected, Step
 from .telegram_ui import answer_of, send_prompt, sender_name
 from .texts import t

@@ -128,7 +128,9 @@ def from_environment() -> dict:
         # The bot (python -m bots).
         "BOT_IDLE_REMIND_MINUTES": _float("BOT_IDLE_REMIND_MINUTES", 30.0),
         "BOT_IDLE_DROP_MINUTES": _float("BOT_IDLE_DROP_MINUTES", 1440.0),
-        "BOT_PERSISTENCE_INTERVAL": _float("BOT_PERSISTENCE_INTERVAL", 5.0),
+        # One poller per bot token: the polling process renews this lease every third of it; a
+        # standby takes over at most this long after the active one died.
+        "BOT_POLLER_LEASE_SECONDS": _float("BOT_POLLER_LEASE_SECONDS", 30.0),
         "BOT_IDLE_CHECK_SECONDS": _float("BOT_IDLE_CHECK_SECONDS", 30.0),
         "BOT_MODE": os.environ.get("BOT_MODE", "polling"),  # polling | webhook
         "BOT_WEBHOOK_LISTEN": os.environ.get("BOT_WEBHOOK_LISTEN", "127.0.0.1"),

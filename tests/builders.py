@@ -73,10 +73,19 @@ def make_organisation(network: Network, *, name: str | None = None, kind: str = 
 
 
 def login(client, user: User) -> None:
-    """Log ``user`` in on the test client (Flask-Login session keys)."""
+    """Log ``user`` in on the test client (Flask-Login session keys, a live revocable session)."""
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = session_id(user)
         session["_fresh"] = True
+
+
+def session_id(user: User) -> str:
+    """A new organiser session for ``user``: the id Flask-Login keeps in its cookies."""
+    from civicnet.accounts.services import start_session
+
+    start_session(user)
+    db.session.commit()
+    return user.session_id
 
 
 def goal(number: int) -> Goal:

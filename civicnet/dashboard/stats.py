@@ -201,10 +201,9 @@ def network_stats(network: Network, filters: Filters | None = None) -> NetworkSt
         sa.select(Organisation.kind, sa.func.count(Organisation.id)).where(*gconds).group_by(Organisation.kind)
     ).all())
 
-    registrations = Counter(local_month(t) for t in db.session.scalars(sa.select(Organisation.created_at).where(*gconds)))
-    signed = Counter(local_month(t) for t in db.session.scalars(
-        sa.select(Pledge.signed_at).join(Organisation, Organisation.id == Pledge.organisation_id).where(*pconds)
-    ))
+    registrations = monthly_counts(Organisation.created_at, sa.select(Organisation.created_at).where(*gconds))
+    signed = monthly_counts(Pledge.signed_at, sa.select(Pledge.signed_at)
+                            .join(Organisation, Organisation.id == Pledge.organisation_id).where(*pconds))
     months = month_range(set(registrations) | set(signed))
     return NetworkStats(
         network=network, filters=filters, groups=groups, pledges=pledges, goals=goals, clusters=clusters,
@@ -212,6 +211,39 @@ def network_stats(network: Network, filters: Filters | None = None) -> NetworkSt
         months=months, registrations_by_month=[registrations.get(m, 0) for m in months],
         pledges_by_month=[signed.get(m, 0) for m in months],
     )
+
+
+def local_month_edges(first: datetime, last: datetime) -> list[tuple[str, datetime]]:
+    """(label, end) of every local month from the one holding ``first`` to the one holding ``last``
+    (naive UTC in, naive UTC ends out), computed with the zone's rules, daylight saving included."""
+    zone, utc = local_zone(), ZoneInfo("UTC")
+    start, stop = to_local(first), to_local(last)
+    year, month = start.year, start.month
+    edges = []
+    while (year, month) <= (stop.year, stop.month):
+        nxt = (year + 1, 1) if month == 12 else (year, month + 1)
+        end = datetime(*nxt, 1, tzinfo=zone).astimezone(utc).replace(tzinfo=None)
+        edges.append((f"{year:04d}-{month:02d}", end))
+        year, month = nxt
+    return edges
+
+
+def monthly_counts(column, stmt: sa.Select) -> Counter:
+    """Rows of ``stmt`` per local month of ``column`` ("YYYY-MM"), bucketed in the database.
+
+    The month edges (local midnight on the 1st, in UTC as stored) come from the time-zone rules
+    here and go into one CASE expression, so SQLite and PostgreSQL count the same buckets and
+    only (months) rows come back, not one per group."""
+    sub = stmt.subquery()
+    moment = sub.c[column.key]
+    first, last = db.session.execute(sa.select(sa.func.min(moment), sa.func.max(moment))).one()
+    if first is None:
+        return Counter()
+    edges = local_month_edges(first, last)
+    bucket = sa.case(*[(moment < end, label) for label, end in edges], else_=edges[-1][0]).label("month")
+    buckets = sa.select(bucket).subquery()
+    return Counter(dict(db.session.execute(
+        sa.select(buckets.c.month, sa.func.count()).group_by(buckets.c.month)).all()))
 
 
 def month_range(months: set[str]) -> list[str]:

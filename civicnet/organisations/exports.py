@@ -1,11 +1,21 @@
-"""Exports of a filtered list of groups: CSV (UTF-8 with BOM, for Excel) and XLSX, Korean headers."""
+"""Exports of a filtered list of groups: CSV (UTF-8 with BOM, for Excel) and XLSX, Korean headers.
+
+Streamed: the groups are read as plain rows (SQLAlchemy Core, ``yield_per``) one batch at a time,
+with the SDGs of each batch in one more query and the active pledge joined in, so an export of
+20,000 groups holds a batch in memory, not the network.
+"""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterator
 
-from ..pledges.services import active_pledges
-from ..spreadsheets import Sheet, csv_bytes, xlsx_bytes
-from .models import Organisation
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..networks.models import Cluster, Network
+from ..pledges.models import Pledge
+from ..spreadsheets import csv_chunks, xlsx_chunks
+from ..timeutil import to_local
+from .models import Organisation, OrganisationGoal
 
 KIND_KO = {"ngo": "시민단체", "cooperative": "협동조합", "social_enterprise": "사회적기업", "company": "기업",
            "school": "학교", "public_body": "공공기관", "village_group": "마을공동체", "club": "동아리·모임",
@@ -13,27 +23,55 @@ KIND_KO = {"ngo": "시민단체", "cooperative": "협동조합", "social_enterpr
 STATUS_KO = {"registered": "등록", "approved": "승인", "withdrawn": "탈퇴"}
 HEADERS = ["번호", "단체명", "유형", "대표자", "이메일", "전화번호", "지역", "회원 수", "홈페이지", "주요활동",
            "SDGs", "분야(클러스터)", "상태", "협약", "협약 서명자", "공동 실천 행동", "공개 동의", "등록일"]
+WIDTHS = {"B": 28, "D": 12, "E": 26, "F": 16, "J": 60, "K": 14, "L": 30, "O": 12, "P": 30}
+BATCH = 1000
 
 
-def rows(organisations: Iterable[Organisation]) -> Iterable[list[object]]:
-    organisations = list(organisations)
-    pledges = active_pledges(organisations)
-    for org in organisations:
-        pledge = pledges.get(org.id)
-        yield [
-            org.id, org.name, KIND_KO.get(org.kind, org.kind), org.representative, org.email or "",
-            org.phone or "", org.district, org.size if org.size is not None else "", org.website or "",
-            org.activities, ", ".join(str(n) for n in org.goal_numbers), org.cluster.name_ko if org.cluster else "",
-            STATUS_KO.get(org.status, org.status), "서명" if pledge else "", pledge.signer_name if pledge else "",
-            pledge.joint_action if pledge else "", "예" if org.public_listing else "아니오",
-            org.created_at.strftime("%Y-%m-%d"),
-        ]
+def _export_select(network: Network, stmt: sa.Select) -> sa.Select:
+    """``stmt`` (a filtered SELECT of groups) reduced to the exported columns, the group's cluster
+    name and its active pledge of the current edition (at most one: ``uq_pledges_active``)."""
+    o = Organisation
+    cluster_name = sa.select(Cluster.name_ko).where(Cluster.id == o.cluster_id).scalar_subquery()
+    return (stmt.with_only_columns(
+        o.id, o.name, o.kind, o.representative, o.email, o.phone, o.district, o.size, o.website, o.activities,
+        cluster_name.label("cluster_name"), o.status, Pledge.id.label("pledge_id"), Pledge.signer_name,
+        Pledge.joint_action, o.public_listing, o.created_at)
+        .outerjoin(Pledge, sa.and_(Pledge.organisation_id == o.id, Pledge.edition == network.current_edition,
+                                   Pledge.withdrawn_at.is_(None))))
 
 
-def to_csv(organisations: Iterable[Organisation]) -> bytes:
-    return csv_bytes(HEADERS, rows(organisations))
+def _goals_of(ids: list[int]) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    for org_id, number in db.session.execute(
+            sa.select(OrganisationGoal.organisation_id, OrganisationGoal.goal_number)
+            .where(OrganisationGoal.organisation_id.in_(ids), OrganisationGoal.selected.is_(True))
+            .order_by(OrganisationGoal.organisation_id, OrganisationGoal.rank, OrganisationGoal.goal_number)):
+        out.setdefault(org_id, []).append(number)
+    return out
 
 
-def to_xlsx(organisations: Iterable[Organisation], title: str = "참여단체") -> bytes:
-    widths = {"B": 28, "D": 12, "E": 26, "F": 16, "J": 60, "K": 14, "L": 30}
-    return xlsx_bytes([Sheet(title, HEADERS, rows(organisations), widths=widths)])
+def row_batches(network: Network, stmt: sa.Select, batch: int = BATCH) -> Iterator[list[list[object]]]:
+    """The export's rows, ``batch`` groups at a time, in the order of ``stmt``."""
+    result = db.session.execute(_export_select(network, stmt).execution_options(yield_per=batch))
+    for partition in result.partitions():
+        goals = _goals_of([r.id for r in partition])
+        yield [[
+            r.id, r.name, KIND_KO.get(r.kind, r.kind), r.representative, r.email or "", r.phone or "", r.district,
+            r.size if r.size is not None else "", r.website or "", r.activities,
+            ", ".join(str(n) for n in goals.get(r.id, ())), r.cluster_name or "", STATUS_KO.get(r.status, r.status),
+            "서명" if r.pledge_id else "", r.signer_name or "", r.joint_action or "",
+            "예" if r.public_listing else "아니오", to_local(r.created_at).strftime("%Y-%m-%d"),
+        ] for r in partition]
+
+
+def _rows(network: Network, stmt: sa.Select) -> Iterator[list[object]]:
+    for batch in row_batches(network, stmt):
+        yield from batch
+
+
+def csv_stream(network: Network, stmt: sa.Select) -> Iterator[bytes]:
+    return csv_chunks(HEADERS, row_batches(network, stmt))
+
+
+def xlsx_stream(network: Network, stmt: sa.Select, title: str = "참여단체") -> Iterator[bytes]:
+    return xlsx_chunks(title, HEADERS, _rows(network, stmt), widths=WIDTHS)

@@ -27,7 +27,7 @@ WIDTHS = {"B": 28, "D": 12, "E": 26, "F": 16, "J": 60, "K": 14, "L": 30, "O": 12
 BATCH = 1000
 
 
-def _export_select(network: Network, stmt: sa.Select) -> sa.Select:
+def export_select(network: Network, stmt: sa.Select) -> sa.Select:
     """``stmt`` (a filtered SELECT of groups) reduced to the exported columns, the group's cluster
     name and its active pledge of the current edition (at most one: ``uq_pledges_active``)."""
     o = Organisation
@@ -50,9 +50,11 @@ def _goals_of(ids: list[int]) -> dict[int, list[int]]:
     return out
 
 
-def row_batches(network: Network, stmt: sa.Select, batch: int = BATCH) -> Iterator[list[list[object]]]:
-    """The export's rows, ``batch`` groups at a time, in the order of ``stmt``."""
-    result = db.session.execute(_export_select(network, stmt).execution_options(yield_per=batch))
+def row_batches(select: sa.Select, batch: int = BATCH) -> Iterator[list[list[object]]]:
+    """The export's rows, ``batch`` groups at a time, from ``select`` (an ``export_select``).
+
+    Touches no ORM instance: a streamed response runs this after the request's commit."""
+    result = db.session.execute(select.execution_options(yield_per=batch))
     for partition in result.partitions():
         goals = _goals_of([r.id for r in partition])
         yield [[
@@ -64,14 +66,15 @@ def row_batches(network: Network, stmt: sa.Select, batch: int = BATCH) -> Iterat
         ] for r in partition]
 
 
-def _rows(network: Network, stmt: sa.Select) -> Iterator[list[object]]:
-    for batch in row_batches(network, stmt):
+def _rows(select: sa.Select) -> Iterator[list[object]]:
+    for batch in row_batches(select):
         yield from batch
 
 
 def csv_stream(network: Network, stmt: sa.Select) -> Iterator[bytes]:
-    return csv_chunks(HEADERS, row_batches(network, stmt))
+    """CSV chunks of the groups selected by ``stmt`` (the statement is built now, read later)."""
+    return csv_chunks(HEADERS, row_batches(export_select(network, stmt)))
 
 
 def xlsx_stream(network: Network, stmt: sa.Select, title: str = "참여단체") -> Iterator[bytes]:
-    return xlsx_chunks(title, HEADERS, _rows(network, stmt), widths=WIDTHS)
+    return xlsx_chunks(title, HEADERS, _rows(export_select(network, stmt)), widths=WIDTHS)

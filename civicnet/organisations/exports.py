@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..networks.models import Cluster, Network
@@ -31,13 +32,15 @@ def export_select(network: Network, stmt: sa.Select) -> sa.Select:
     """``stmt`` (a filtered SELECT of groups) reduced to the exported columns, the group's cluster
     name and its active pledge of the current edition (at most one: ``uq_pledges_active``)."""
     o = Organisation
-    cluster_name = sa.select(Cluster.name_ko).where(Cluster.id == o.cluster_id).scalar_subquery()
+    pledge = aliased(Pledge, name="active_pledge")  # the filters may have their own Pledge subquery
+    cluster = aliased(Cluster, name="own_cluster")  # ... and their own join to clusters
+    cluster_name = sa.select(cluster.name_ko).where(cluster.id == o.cluster_id).scalar_subquery()
     return (stmt.with_only_columns(
         o.id, o.name, o.kind, o.representative, o.email, o.phone, o.district, o.size, o.website, o.activities,
-        cluster_name.label("cluster_name"), o.status, Pledge.id.label("pledge_id"), Pledge.signer_name,
-        Pledge.joint_action, o.public_listing, o.created_at)
-        .outerjoin(Pledge, sa.and_(Pledge.organisation_id == o.id, Pledge.edition == network.current_edition,
-                                   Pledge.withdrawn_at.is_(None))))
+        cluster_name.label("cluster_name"), o.status, pledge.id.label("pledge_id"), pledge.signer_name,
+        pledge.joint_action, o.public_listing, o.created_at)
+        .outerjoin(pledge, sa.and_(pledge.organisation_id == o.id, pledge.edition == network.current_edition,
+                                   pledge.withdrawn_at.is_(None))))
 
 
 def _goals_of(ids: list[int]) -> dict[int, list[int]]:

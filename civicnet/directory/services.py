@@ -133,18 +133,23 @@ def _pledge_joint_actions(network: Network, year: int, *, public: bool, limit: i
     nameable = (Organisation.kind != OrganisationKind.INDIVIDUAL) if public else sa.true()
     base = sa.select().select_from(Pledge).join(Organisation, Organisation.id == Pledge.organisation_id) \
         .where(*conditions)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(
-        base.add_columns(text.label("action_text")).group_by(text).subquery())) or 0
-    if not total or limit == 0:
-        return total, []
-    # One row per text: its first pledge (for the cluster and SDGs shown) and how many groups to name.
+    if limit == 0:
+        return db.session.scalar(sa.select(sa.func.count()).select_from(
+            base.add_columns(text.label("action_text")).group_by(text).subquery())) or 0, []
+    # One row per text: its first pledge (for the cluster and SDGs shown), how many groups to name,
+    # and (a window over the grouped rows) how many texts there are in all.
     first = sa.func.min(Pledge.id)
-    groups = (base.add_columns(text.label("action_text"), sa.func.min(Pledge.signed_at).label("at"), first.label("first"),
-                               sa.func.count(sa.distinct(sa.case((nameable, Organisation.id)))).label("named"))
+    groups = (base.add_columns(text.label("action_text"), sa.func.min(Pledge.signed_at).label("at"),
+                               first.label("first"),
+                               sa.func.count(sa.distinct(sa.case((nameable, Organisation.id)))).label("named"),
+                               sa.func.count().over().label("total"))
               .group_by(text).order_by(sa.func.min(Pledge.signed_at), first))
     if limit is not None:
         groups = groups.limit(limit)
     rows = db.session.execute(groups).all()
+    if not rows:
+        return 0, []
+    total = rows[0].total
     firsts = {p.id: p for p in db.session.scalars(
         sa.select(Pledge).where(Pledge.id.in_([r.first for r in rows]))
         .options(selectinload(Pledge.organisation).selectinload(Organisation.cluster)))}

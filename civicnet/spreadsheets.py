@@ -16,12 +16,13 @@ from openpyxl.styles import Font
 CSV_MIMETYPE = "text/csv; charset=utf-8"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_FIRST = frozenset(_FORMULA_STARTS)
 
 
 def safe_cell(value):
     """Neutralise text that a spreadsheet would run as a formula (CSV/formula injection):
     group names and activities are typed by the public."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+    if isinstance(value, str) and value[:1] in _FORMULA_FIRST:
         return "'" + value
     return value
 
@@ -35,9 +36,11 @@ def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def csv_chunks(headers: Sequence[str], row_batches: Iterable[Iterable[Sequence[object]]]) -> Iterator[bytes]:
+def csv_chunks(headers: Sequence[str], row_batches: Iterable[Iterable[Sequence[object]]], *,
+               safe: bool = False) -> Iterator[bytes]:
     """``csv_bytes`` as a stream: the BOM and header, then one encoded chunk per batch of rows, so
-    memory holds one batch at a time however many rows there are."""
+    memory holds one batch at a time however many rows there are. ``safe``: the caller already
+    passed every typed text through ``safe_cell``."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(headers)
@@ -45,7 +48,7 @@ def csv_chunks(headers: Sequence[str], row_batches: Iterable[Iterable[Sequence[o
     for batch in row_batches:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerows([safe_cell(v) for v in row] for row in batch)
+        writer.writerows(batch if safe else ([safe_cell(v) for v in row] for row in batch))
         yield buffer.getvalue().encode("utf-8")
 
 
@@ -53,7 +56,7 @@ STREAM_CHUNK = 64 * 1024
 
 
 def xlsx_chunks(title: str, headers: Sequence[str], rows: Iterable[Sequence[object]],
-                widths: dict[str, int] | None = None, default_width: int = 12) -> Iterator[bytes]:
+                widths: dict[str, int] | None = None, default_width: int = 12, *, safe: bool = False) -> Iterator[bytes]:
     """One sheet written with openpyxl's write-only mode (rows go to a temporary file as they come,
     bold frozen header, fixed column widths), then read back in chunks: memory stays flat."""
     book = Workbook(write_only=True)
@@ -71,7 +74,7 @@ def xlsx_chunks(title: str, headers: Sequence[str], rows: Iterable[Sequence[obje
         header_cells.append(cell)
     sheet.append(header_cells)
     for row in rows:
-        sheet.append([safe_cell(v) for v in row])
+        sheet.append(row if safe else [safe_cell(v) for v in row])
     with tempfile.TemporaryFile() as out:
         book.save(out)
         out.seek(0)

@@ -7,6 +7,7 @@ with the SDGs of each batch in one more query and the active pledge joined in, s
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -14,8 +15,8 @@ from sqlalchemy.orm import aliased
 from ..extensions import db
 from ..networks.models import Cluster, Network
 from ..pledges.models import Pledge
-from ..spreadsheets import csv_chunks, xlsx_chunks
-from ..timeutil import to_local
+from ..spreadsheets import csv_chunks, safe_cell, xlsx_chunks
+from ..timeutil import local_zone
 from .models import Organisation, OrganisationGoal
 
 KIND_KO = {"ngo": "시민단체", "cooperative": "협동조합", "social_enterprise": "사회적기업", "company": "기업",
@@ -45,39 +46,57 @@ def export_select(network: Network, stmt: sa.Select) -> sa.Select:
 
 def _goals_of(ids: list[int]) -> dict[int, list[int]]:
     out: dict[int, list[int]] = {}
-    for org_id, number in db.session.execute(
+    for org_id, number in db.session.connection().execute(
             sa.select(OrganisationGoal.organisation_id, OrganisationGoal.goal_number)
             .where(OrganisationGoal.organisation_id.in_(ids), OrganisationGoal.selected.is_(True))
-            .order_by(OrganisationGoal.organisation_id, OrganisationGoal.rank, OrganisationGoal.goal_number)):
+            .order_by(OrganisationGoal.organisation_id, OrganisationGoal.rank, OrganisationGoal.goal_number)).all():
         out.setdefault(org_id, []).append(number)
     return out
 
 
 def row_batches(select: sa.Select, batch: int = BATCH) -> Iterator[list[list[object]]]:
-    """The export's rows, ``batch`` groups at a time, from ``select`` (an ``export_select``).
+    """The export's rows, ``batch`` groups at a time, from ``select`` (an ``export_select``);
+    typed text already made formula-safe (``safe_cell``).
 
     Touches no ORM instance: a streamed response runs this after the request's commit."""
-    result = db.session.execute(select.execution_options(yield_per=batch))
+    local_date = _local_date()
+    # Core execution on the session's connection: plain rows, no ORM loading layer.
+    result = db.session.connection().execute(select.execution_options(yield_per=batch))
     for partition in result.partitions():
-        goals = _goals_of([r.id for r in partition])
+        goals = _goals_of([r[0] for r in partition])
         yield [[
-            r.id, r.name, KIND_KO.get(r.kind, r.kind), r.representative, r.email or "", r.phone or "", r.district,
-            r.size if r.size is not None else "", r.website or "", r.activities,
-            ", ".join(str(n) for n in goals.get(r.id, ())), r.cluster_name or "", STATUS_KO.get(r.status, r.status),
-            "서명" if r.pledge_id else "", r.signer_name or "", r.joint_action or "",
-            "예" if r.public_listing else "아니오", to_local(r.created_at).strftime("%Y-%m-%d"),
-        ] for r in partition]
+            org_id, safe_cell(name), KIND_KO.get(kind, kind), safe_cell(representative), safe_cell(email or ""),
+            safe_cell(phone or ""), safe_cell(district), size if size is not None else "", safe_cell(website or ""),
+            safe_cell(activities), ", ".join(map(str, goals.get(org_id, ()))), safe_cell(cluster_name or ""),
+            STATUS_KO.get(status, status), "서명" if pledge_id else "", safe_cell(signer_name or ""),
+            safe_cell(joint_action or ""), "예" if public_listing else "아니오", local_date(created_at),
+        ] for (org_id, name, kind, representative, email, phone, district, size, website, activities, cluster_name,
+               status, pledge_id, signer_name, joint_action, public_listing, created_at) in partition]
 
 
-def _rows(select: sa.Select) -> Iterator[list[object]]:
+def _local_date():
+    """naive UTC datetime -> local "YYYY-MM-DD"; a plain shift when the zone has a fixed offset."""
+    from ..dashboard.stats import fixed_offset_minutes
+
+    zone = local_zone()
+    minutes = fixed_offset_minutes(zone.key)
+    if minutes is not None:
+        shift = timedelta(minutes=minutes)
+        return lambda moment: (moment + shift).date().isoformat()
+    return lambda moment: moment.replace(tzinfo=UTC).astimezone(zone).date().isoformat()
+
+
+def _sheet_rows(select: sa.Select) -> Iterator[list[object]]:
+    """Rows for the sheet: empty texts become empty cells (openpyxl writes nothing for None)."""
     for batch in row_batches(select):
-        yield from batch
+        for row in batch:
+            yield [v if v != "" else None for v in row]
 
 
 def csv_stream(network: Network, stmt: sa.Select) -> Iterator[bytes]:
     """CSV chunks of the groups selected by ``stmt`` (the statement is built now, read later)."""
-    return csv_chunks(HEADERS, row_batches(export_select(network, stmt)))
+    return csv_chunks(HEADERS, row_batches(export_select(network, stmt)), safe=True)
 
 
 def xlsx_stream(network: Network, stmt: sa.Select, title: str = "참여단체") -> Iterator[bytes]:
-    return xlsx_chunks(title, HEADERS, _rows(export_select(network, stmt)), widths=WIDTHS)
+    return xlsx_chunks(title, HEADERS, _sheet_rows(export_select(network, stmt)), widths=WIDTHS, safe=True)

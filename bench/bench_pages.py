@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bench.common import (bench_database_url, ensure_pg_database, load_average, login, make_app,  # noqa: E402
-                          organiser, peak_python_memory, populate, timed, verdict)
+                          organiser, overloaded, peak_python_memory, populate, timed, timed_both, verdict)
 
 # (label, url template, kind): kind "flat" must not grow with the network, "linear" may grow at most linearly.
 PAGES = [
@@ -103,6 +103,7 @@ def main() -> None:
         print(f"database: {url.split('://')[0]}; sizes {sizes}; median of {args.runs} runs; "
               f"{os.cpu_count()} CPUs, load average {load_average()}")
         results: dict[str, dict[int, float]] = {}
+        cpu: dict[str, dict[int, float]] = {}
         sizes_kb: dict[str, int] = {}
         anchors = {}
         with app.app_context():
@@ -117,12 +118,21 @@ def main() -> None:
             for label, template, _kind in pages:
                 page_url = template.format(slug=slug, org_id=org_id)
                 runs = args.runs if n < 20000 or "export" not in label else max(3, args.runs // 2)
-                results.setdefault(label, {})[n] = timed(lambda: fetch(client, page_url), runs)
+                wall, used = timed_both(lambda: fetch(client, page_url), runs)
+                results.setdefault(label, {})[n] = wall
+                cpu.setdefault(label, {})[n] = used
                 if n == sizes[-1]:
                     sizes_kb[label] = fetch(client, page_url) // 1024
-        print(f"\n{'page':<24}" + "".join(f"{n:>10,}" for n in sizes) + "   ratios (10 = linear)   verdict   body")
+        busy = overloaded()
+        # Growth is judged on CPU time on SQLite (in-process: it includes the queries) and always
+        # when the machine is overloaded; wall time otherwise. Both are printed.
+        basis = cpu if busy or url.startswith("sqlite") else results
+        basis_name = "CPU" if basis is cpu else "wall"
+        print(f"\ngrowth table (wall ms; ratios and verdict on {basis_name} time; 10 = linear)")
+        print(f"{'page':<24}" + "".join(f"{n:>10,}" for n in sizes) + "   " + "".join(f"{'cpu ' + format(n, ','):>11}" for n in sizes)
+              + "   ratios          verdict     body")
         for label, _template, kind in pages:
-            row = results[label]
+            row = basis[label]
             ratios = [row[b] / row[a] for a, b in zip(sizes, sizes[1:])]
             worst = max(ratios) if ratios else 1.0
             if kind == "flat":
@@ -131,17 +141,23 @@ def main() -> None:
             else:
                 ok = worst <= 12.0
                 word = "<= linear" if ok else "SUPERLINEAR"
-            print(f"{label:<24}" + "".join(f"{row[n] * 1000:>8.1f}ms" for n in sizes)
+            print(f"{label:<24}" + "".join(f"{results[label][n] * 1000:>8.1f}ms" for n in sizes)
+                  + "   " + "".join(f"{cpu[label][n] * 1000:>9.1f}ms" for n in sizes)
                   + "   " + " / ".join(f"{r:5.2f}" for r in ratios) + f"   {word:<11} {sizes_kb.get(label, 0)} KB")
         big = sizes[-1]
         health, select = anchors[big]
         print(f"\nanchors at {big:,}: GET /healthz {health * 1000:.2f} ms; bare SELECT of the network's groups "
-              f"{select * 1000:.1f} ms")
+              f"{select * 1000:.1f} ms (wall)")
+        if busy:
+            print(f"load average {load_average()} on {os.cpu_count()} CPUs: the machine is overloaded, targets are "
+                  "judged on CPU time of this process (on SQLite that includes the queries)")
         for label, target in TARGETS.items():
             if label in results:
-                t = results[label][big]
-                print(f"{label:<24} {t * 1000:8.1f} ms at {big:,}   target <= {target * 1000:.0f} ms   "
-                      f"ratio to target {t / target:.2f}   x{t / select:.1f} the bare SELECT   {verdict(t <= target)}")
+                t, c = results[label][big], cpu[label][big]
+                judged = c if busy and url.startswith("sqlite") else t
+                print(f"{label:<24} wall {t * 1000:8.1f} ms, CPU {c * 1000:8.1f} ms at {big:,}   target <= "
+                      f"{target * 1000:.0f} ms   ratio to target {judged / target:.2f}   "
+                      f"x{t / select:.1f} the bare SELECT   {verdict(judged <= target)}")
         for label in ("groups CSV export", "groups XLSX export", "report PDF"):
             if label not in results:
                 continue

@@ -197,6 +197,28 @@ def timed(fn, runs: int) -> float:
     return statistics.median(samples)
 
 
+def timed_both(fn, runs: int) -> tuple[float, float]:
+    """Median wall seconds and median CPU seconds of this process over ``runs`` calls (after one
+    warm-up). On a shared machine the CPU figure is what the work costs; with SQLite it includes
+    the database's own work, which runs in this process."""
+    fn()
+    wall, cpu = [], []
+    for _ in range(runs):
+        w, c = time.perf_counter(), time.process_time()
+        fn()
+        wall.append(time.perf_counter() - w)
+        cpu.append(time.process_time() - c)
+    return statistics.median(wall), statistics.median(cpu)
+
+
+def overloaded() -> bool:
+    """Whether other processes keep every CPU busy (1-minute load above the CPU count)."""
+    try:
+        return float(load_average().split()[0]) > (os.cpu_count() or 1)
+    except ValueError:
+        return False
+
+
 def peak_python_memory(fn) -> float:
     """Peak memory allocated by Python objects while ``fn`` runs, in MB (tracemalloc)."""
     tracemalloc.start()

@@ -1,7 +1,7 @@
 """perf: index for the public directory's page of groups (network, name, id)
 
 Revision ID: 0012_perf
-Revises: 0005_partners
+Revises: 0006_leases
 Create Date: 2026-11-29 18:45:00
 
 Written by hand. The directory lists a network's groups by name 30 at a time: with this index the
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision = "0012_perf"
-down_revision = "0005_partners"
+down_revision = "0006_leases"
 branch_labels = None
 depends_on = None
 

@@ -30,7 +30,7 @@ def _request(url: str, body: dict | None = None, timeout: float = 30.0) -> tuple
 def site(deployment):
     """The lead's harness: release steps run, then the Procfile's web line with 2 gunicorn workers."""
     web = deployment.web(workers=2, env={"RATELIMIT_STORAGE_URI": "memory://", "OMP_NUM_THREADS": "1",
-                                         "OPENBLAS_NUM_THREADS": "1"}).start()
+                                         "OPENBLAS_NUM_THREADS": "1"})
     # Warm both workers' classifier so that loading the model is not what is measured.
     for _ in range(4):
         _request(web.url + "/api/v1/classify", {"texts": ["하천 정화"]}, timeout=120)

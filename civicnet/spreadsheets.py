@@ -11,6 +11,7 @@ from urllib.parse import quote
 from flask import Response, stream_with_context
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 CSV_MIMETYPE = "text/csv; charset=utf-8"
@@ -21,9 +22,12 @@ _FORMULA_FIRST = frozenset(_FORMULA_STARTS)
 
 def safe_cell(value):
     """Neutralise text that a spreadsheet would run as a formula (CSV/formula injection):
-    group names and activities are typed by the public."""
-    if isinstance(value, str) and value[:1] in _FORMULA_FIRST:
-        return "'" + value
+    group names and activities are typed by the public. Control characters that a worksheet
+    cannot hold (a NUL stored before input was checked) are dropped rather than failing the export."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if value[:1] in _FORMULA_FIRST:
+            return "'" + value
     return value
 
 
@@ -133,7 +137,8 @@ def download(body: bytes | Iterable[bytes], mimetype: str, filename: str) -> Res
     the request context kept open, so a large export never sits whole in memory."""
     if not isinstance(body, (bytes, bytearray)):
         body = stream_with_context(body)
-    response = Response(body, mimetype=mimetype)
+    # content_type, not mimetype: Werkzeug would append a second "; charset=utf-8" to text types.
+    response = Response(body, content_type=mimetype)
     ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "")
     response.headers["Content-Disposition"] = (
         f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"

@@ -68,7 +68,7 @@ _REQUIRED = {
 
 _OPTIONAL = {
     "website": {
-        "ko": ("[선택] 홈페이지·SNS 주소: 운영자가 단체를 알아보고, 공개 명단에 동의하면 단체 소개와 함께 "
+        "ko": ("[선택] 홈페이지·SNS 주소: 운영자가 단체를 알아보고, 공개 목록에 동의하면 단체 소개와 함께 "
                "보여 줍니다. 보유 기간은 위와 같습니다. 동의하지 않아도 등록할 수 있으며, 이 경우 주소를 "
                "저장하지 않습니다."),
         "en": ("[Optional] Website or social media address: lets the organisers recognise the group and, with "
@@ -76,7 +76,7 @@ _OPTIONAL = {
                "address is then not stored."),
     },
     "listing": {
-        "ko": ("[선택] 공개 명단 게재: 단체명, 유형, 지역, 주요활동, SDGs를 네트워크 공개 페이지에 싣습니다 "
+        "ko": ("[선택] 공개 목록 게재: 단체명, 유형, 지역, 주요활동, SDGs를 네트워크 공개 페이지에 싣습니다 "
                "(이메일·전화번호·대표자 이름은 싣지 않습니다). 동의하지 않아도 등록할 수 있으며, 이 경우 "
                "운영자만 볼 수 있습니다. 수정 링크에서 언제든 철회할 수 있습니다."),
         "en": ("[Optional] Public listing: the group's name, kind, area, main activities and SDGs appear on the "

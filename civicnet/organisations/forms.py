@@ -145,7 +145,7 @@ class RegistrationPledgeForm(PledgeForm):
     public_listing = BooleanField(_l("I agree that our group is listed in the network's public directory "
                                      "(optional)."))
     telegram_consent = BooleanField(_l("I agree to receive meeting notices on Telegram (optional)."))
-    age_band = RadioField(_l("Your age"), choices=[(band.value, label) for band, label in AGE_BAND_LABELS.items()],
+    age_band = RadioField(_l("Your age"), choices=[SelectChoice(band.value, label) for band, label in AGE_BAND_LABELS.items()],
                           validate_choice=False)
     guardian_name = StringField(_l("Name of your parent or legal guardian"),
                                 validators=[Check(validation.clean_text)],

@@ -17,3 +17,12 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     app.cli.add_command(privacy_cli)
+    app.jinja_env.globals["retention_period"] = retention_period
+
+
+def retention_period(network) -> str:
+    """The network's retention period in the reader's language ('3년', '3 years'), for templates."""
+    from ..organisations.consent import retention_label, retention_months
+    from ..templating import current_lang
+
+    return retention_label(retention_months(network), current_lang())

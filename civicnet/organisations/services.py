@@ -15,7 +15,10 @@ or set by an organiser. ``update_organisation``, ``set_goals``, ``set_cluster``,
 private link; ``get_organisation(network, id)``, ``find_existing``, ``list_organisations(network,
 filters, page=, per_page=)`` and ``filtered_select`` read, always inside one network.
 ``actor_kind`` is one of group | organiser | system | bot | import; ``record_change`` writes the
-history entry (the pledges domain uses it too).
+history entry (the pledges domain uses it too). Personal-data consents (PIPA): ``register_organisation``
+takes ``choices`` (``consent.ConsentChoices``: the optional website/listing/Telegram consents, age
+band and under-14 guardian) and stores one timestamp per consent; ``set_optional_consents`` gives or
+withdraws them later (withdrawing Telegram deletes the chat link).
 """
 from __future__ import annotations
 

@@ -55,7 +55,7 @@ def _privacy_context(org, form: OptionalConsentsForm | None) -> dict:
     form = form or OptionalConsentsForm(formdata=None, data={
         "listing": org.listing_consented_at is not None, "telegram": org.telegram_consented_at is not None})
     return {"consents_form": form, "retention": retention_label(retention_months(org.network), lang),
-            "optional_texts": {item: optional_text(item, lang) for item in ("listing", "telegram")}}
+            "optional_texts": {item: optional_text(item, lang) for item in ("website", "listing", "telegram")}}
 
 
 def _back():

@@ -156,3 +156,20 @@ def test_bot_consent_text_names_the_chat_id(network):
     assert "텔레그램 대화(chat) ID" in consent_text(network, "ko", channel="bot")
     assert "Telegram chat ID" in consent_text(network, "en", channel="bot")
     assert "chat ID" not in consent_text(network, "en")
+
+
+def test_website_given_on_the_edit_page_records_its_consent(client, network):
+    result = services.register_organisation(network, DETAILS, goals=[6], consent_version=CONSENT_VERSION,
+                                            choices=ConsentChoices())
+    db.session.commit()
+    page = client.get(f"/edit?t={result.edit_token}")
+    assert "[선택] 홈페이지·SNS 주소" in page.text       # the notice sits next to the field
+    org = result.organisation
+    assert org.website is None and org.website_consented_at is None
+    form = DETAILS | {"website": "https://river.example.org"}
+    assert client.post(f"/edit?t={result.edit_token}", data=form).status_code == 302
+    db.session.expire_all()
+    assert org.website == "https://river.example.org" and org.website_consented_at is not None
+    assert client.post(f"/edit?t={result.edit_token}", data=DETAILS | {"website": ""}).status_code == 302
+    db.session.expire_all()
+    assert org.website is None and org.website_consented_at is None

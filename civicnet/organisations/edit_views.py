@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..errors import DomainError
+from ..errors import Conflict, DomainError
 from ..goals.services import all_goals
 from ..pledges.services import active_pledge, pledges_of, sign_pledge
 from . import services
@@ -113,6 +113,18 @@ def consents():
                                              actor_kind="group")
     flash(_("Your choices are saved.") if changed else _("Nothing was changed."), "success")
     return _back()
+
+
+@bp.post("/edit/telegram")
+def telegram():
+    """Open the bot with a one-time link that ties the chat to this group (needs the Telegram consent)."""
+    from ..notices.services import issue_link_token
+
+    org = _org()
+    if org.telegram_consented_at is None or org.status == OrganisationStatus.WITHDRAWN:
+        raise Conflict("Please agree to receive meeting notices on Telegram first.")
+    _token, url = issue_link_token(org.network, org)
+    return redirect(url)
 
 
 @bp.post("/edit/withdraw")

@@ -173,3 +173,35 @@ def test_website_given_on_the_edit_page_records_its_consent(client, network):
     assert client.post(f"/edit?t={result.edit_token}", data=DETAILS | {"website": ""}).status_code == 302
     db.session.expire_all()
     assert org.website is None and org.website_consented_at is None
+
+
+def test_connect_telegram_needs_its_consent(client, network):
+    from civicnet.notices.models import LinkToken
+
+    result = services.register_organisation(network, DETAILS, goals=[6], consent_version=CONSENT_VERSION,
+                                            choices=ConsentChoices())
+    db.session.commit()
+    token = result.edit_token
+    assert "텔레그램 연결하기" not in client.get(f"/edit?t={token}").text
+    refused = client.post(f"/edit/telegram?t={token}")
+    assert refused.status_code == 409 and "텔레그램으로 받는 데 동의" in refused.text
+    assert client.post(f"/edit/consents?t={token}", data={"telegram": "y"}).status_code == 302
+    assert "텔레그램 연결하기" in client.get(f"/edit?t={token}").text
+    opened = client.post(f"/edit/telegram?t={token}")
+    assert opened.status_code == 302 and opened.location.startswith("https://t.me/")
+    row = db.session.scalar(sa.select(LinkToken))
+    assert row.organisation_id == result.organisation.id and opened.location.split("start=")[1] != row.token_hash
+
+
+def test_organisers_see_the_consents_and_the_guardian(client, network):
+    from tests.builders import login, make_user
+
+    data = {"name": "어린이 기자단", "kind": "individual", "email": "kid@example.org", "activities": "마을 소식 취재"}
+    result = services.register_organisation(
+        network, data, goals=[4], consent_version=CONSENT_VERSION,
+        choices=ConsentChoices(telegram=True, age_band="under_14", guardian_name="최보호", guardian=True))
+    db.session.commit()
+    login(client, make_user(network, "staff"))
+    html = client.get(f"/o/cheongju/organisations/{result.organisation.id}?lang=en").text
+    assert "Optional consents" in html and "Public listing: not given" in html
+    assert "Under 14" in html and "최보호" in html

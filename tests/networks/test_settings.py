@@ -45,3 +45,14 @@ def test_service_checks_the_range(network):
     with pytest.raises(Invalid):
         set_retention(network, 0)
     assert set_retention(network, "120") == 120
+
+
+def test_purge_runs_are_listed(client, network):
+    from civicnet.privacy.purge import purge_expired
+
+    login(client, make_user(network, "admin"))
+    assert "아직 삭제가 실행되지 않았습니다." in client.get("/o/cheongju/settings").text
+    purge_expired(network)
+    db.session.commit()
+    html = client.get("/o/cheongju/settings?lang=en").text
+    assert "No deletion has run yet." not in html and "Withdrawn groups" in html

@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 from ..errors import DomainError
 from ..extensions import db
 from ..networks.services import get_network
+from ..timeutil import local_zone
 from .purge import purge_everything, purge_expired
 
 privacy_cli = AppGroup("privacy", help="Personal data: retention and purge (PIPA).")
@@ -29,6 +30,15 @@ def purge_command(slug: str | None, dry_run: bool) -> None:
         db.session.commit()
     for report in reports:
         where = f"network {report.network}" if report.network else "bot conversations"
-        since = f" (older than {report.cutoff:%Y-%m-%d %H:%M} UTC)" if report.cutoff else ""
+        since = f" (older than {_local(report.cutoff)})" if report.cutoff else ""
         counts = " ".join(f"{k}={v}" for k, v in report.counts.items())
         click.echo(f"{'would delete' if dry_run else 'deleted'} {where}{since}: {counts}")
+
+
+def _local(value) -> str:
+    """A stored naive-UTC time in the deployment's zone, formatted by Babel (operators read it)."""
+    from datetime import UTC
+
+    from babel.dates import format_datetime
+
+    return format_datetime(value.replace(tzinfo=UTC), "yyyy-MM-dd HH:mm zzz", tzinfo=local_zone(), locale="en")

@@ -10,10 +10,10 @@ What goes, per network (the cut-off is ``now`` minus ``Network.retention_months`
   text says "after withdrawal or last activity";
 - ``cancelled_registrations``: attendee names and accessibility notes of cancelled meeting
   registrations (their purpose ended with the cancellation);
-- ``accessibility_notes``: accessibility notes of meetings that ended ``ACCESSIBILITY_DAYS`` ago
-  (needed only to prepare the meeting; they can reveal a disability);
-- ``attendee_names``: names on registrations of meetings that ended before the cut-off (kept
-  until then as the attendance record);
+- ``accessibility_notes``, ``attendee_names``: accessibility notes and attendee names of meetings
+  that ended ``MEETING_DETAILS_DAYS`` ago (they serve the sign-in sheet and the preparation of that
+  one meeting; a note can reveal a disability). The registration itself — group, number of people,
+  check-in — stays as the attendance record;
 - ``revoked_edit_tokens``, ``expired_link_tokens``: dead private links (digests only, but tied
   to a group).
 
@@ -40,7 +40,7 @@ from ..timeutil import utcnow
 from .models import PurgeRun
 
 BOT_CONVERSATION_DAYS = 30
-ACCESSIBILITY_DAYS = 30
+MEETING_DETAILS_DAYS = 30
 NETWORK_COUNTS = ("withdrawn_groups", "inactive_groups", "cancelled_registrations", "accessibility_notes",
                   "attendee_names", "revoked_edit_tokens", "expired_link_tokens")
 
@@ -127,11 +127,11 @@ def purge_expired(network: Network, now: datetime | None = None, *, dry_run: boo
     cancelled = _registrations(network, Registration.status == RegistrationStatus.CANCELLED,
                                sa.or_(Registration.accessibility != "", _has_names()))
     counts["cancelled_registrations"] = len(cancelled)
-    notes = _registrations(network, Registration.status != RegistrationStatus.CANCELLED,
-                           Meeting.ends_at < now - timedelta(days=ACCESSIBILITY_DAYS), Registration.accessibility != "")
+    held = Meeting.ends_at < now - timedelta(days=MEETING_DETAILS_DAYS)
+    notes = _registrations(network, Registration.status != RegistrationStatus.CANCELLED, held,
+                           Registration.accessibility != "")
     counts["accessibility_notes"] = len(notes)
-    names = _registrations(network, Registration.status != RegistrationStatus.CANCELLED,
-                           Meeting.ends_at < cutoff, _has_names())
+    names = _registrations(network, Registration.status != RegistrationStatus.CANCELLED, held, _has_names())
     counts["attendee_names"] = len(names)
     if not dry_run:
         for registration in cancelled:

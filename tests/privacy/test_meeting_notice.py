@@ -19,7 +19,7 @@ def test_sign_up_notice_and_accessibility_consent(client, network):
     meeting = make_meeting(network)
     db.session.commit()
     page = client.get(f"/meetings/{meeting.id}/register?t={token}")
-    assert "보유 기간" in page.text and "2년" in page.text and "거부할 권리" in page.text
+    assert "보유 기간" in page.text and "모임 후 30일" in page.text and "2년" in page.text and "거부할 권리" in page.text
     english = client.get(f"/meetings/{meeting.id}/register?t={token}&lang=en")
     assert "Retention" in english.text and "2 years" in english.text and "You may refuse" in english.text
     refused = client.post(f"/meetings/{meeting.id}/register?t={token}",

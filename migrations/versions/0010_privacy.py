@@ -1,7 +1,7 @@
 """privacy: per-item consents, age band and guardian, network retention period, purge log
 
 Revision ID: 0010_privacy
-Revises: 0006_leases
+Revises: 0009_hardening
 Create Date: 2026-11-29 18:45:00
 
 Written by hand. PIPA: optional items (website, public listing, Telegram) get their own consent
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = "0010_privacy"
-down_revision = "0006_leases"
+down_revision = "0009_hardening"
 branch_labels = None
 depends_on = None
 

@@ -149,3 +149,17 @@ def stored_text(network: Network, lang: str, *, optional: tuple[str, ...] = (), 
     if guardian:
         parts.append(guardian_text(lang))
     return "\n\n".join(parts)
+
+
+def bot_consent(network: Network, lang: str) -> dict:
+    """The texts the Telegram bot shows, as plain data (the bot renders its own buttons):
+
+    ``required`` before its "I agree" button (the chat ID is a required item there); ``listing``
+    as a separate yes/no question; ``guardian`` for an individual who says they are under 14.
+    Register with ``ConsentChoices(telegram=True, listing=..., age_band=..., guardian_name=...,
+    guardian=...)`` and ``stored_text(network, lang, optional=choices.optional,
+    guardian=choices.guardian, channel="bot")``.
+    """
+    return {"version": CONSENT_VERSION, "required": consent_text(network, lang, channel="bot"),
+            "listing": optional_text("listing", lang), "guardian": guardian_text(lang),
+            "retention": retention_label(retention_months(network), lang)}

@@ -205,3 +205,13 @@ def test_organisers_see_the_consents_and_the_guardian(client, network):
     html = client.get(f"/o/cheongju/organisations/{result.organisation.id}?lang=en").text
     assert "Optional consents" in html and "Public listing: not given" in html
     assert "Under 14" in html and "최보호" in html
+
+
+def test_bot_consent_texts(network):
+    from civicnet.organisations.consent import bot_consent
+
+    texts = bot_consent(network, "en")
+    assert texts["version"] == CONSENT_VERSION and "Telegram chat ID" in texts["required"]
+    assert "3 years" in texts["required"] and texts["retention"] == "3 years"
+    assert texts["listing"].startswith("[Optional] Public listing") and "under 14" in texts["guardian"]
+    assert "보유 기간" in bot_consent(network, "ko")["required"]

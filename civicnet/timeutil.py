@@ -1,6 +1,6 @@
 """Timestamps are stored as naive UTC (portable across SQLite and PostgreSQL) and shown in the
 deployment's local zone (``CIVICNET_TIMEZONE``, Asia/Seoul by default)."""
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
@@ -25,3 +25,12 @@ def to_local(value: datetime) -> datetime:
 def to_utc(local: datetime) -> datetime:
     """A naive local wall-clock time (as typed by an organiser) → naive UTC, for storage."""
     return local.replace(tzinfo=local_zone()).astimezone(UTC).replace(tzinfo=None)
+
+
+def local_now() -> datetime:
+    """The current local wall-clock time (naive), in the deployment's zone."""
+    return to_local(utcnow())
+
+
+def local_today() -> date:
+    return local_now().date()

@@ -11,9 +11,11 @@ from flask_babel import gettext as _
 
 from ..errors import DomainError
 from ..goals.services import all_goals
+from ..pledges.renewals import renew_pledge, renewal_offer
 from ..pledges.services import active_pledge, pledges_of, sign_pledge
 from . import services
-from .forms import ConfirmForm, DetailsForm, GoalsForm, KIND_LABELS, PledgeForm, ReasonForm, STATUS_LABELS
+from .forms import (ConfirmForm, DetailsForm, GoalsForm, KIND_LABELS, PledgeForm, ReasonForm, RenewPledgeForm,
+                    STATUS_LABELS)
 from .models import OrganisationStatus
 
 bp = Blueprint("edit", __name__, template_folder="templates")
@@ -35,12 +37,17 @@ def _page(org, status: int = 200, **forms):
     details = forms.get("details") or DetailsForm(formdata=None, obj=org)
     goals = forms.get("goals_form") or GoalsForm(formdata=None, data={"goals": [str(n) for n in org.goal_numbers]})
     pledge_form = forms.get("pledge_form") or PledgeForm(formdata=None, data={"signer_name": org.representative})
+    renewal = renewal_offer(org)
+    renew_form = forms.get("renew_form") or RenewPledgeForm(formdata=None, data={
+        "renew_goals": [str(g.number) for g in renewal.goals] if renewal else [],
+        "signer_name": (renewal.signer_name if renewal else "") or org.representative})
     return render_template(
         "organisations/edit.html", org=org, network=org.network, token=token, details=details,
         goals_form=goals, selected=goals.selected(), goals=all_goals(), pledge=active_pledge(org),
         history=pledges_of(org), pledge_form=pledge_form, reason_form=forms.get("reason_form") or ReasonForm(formdata=None),
         confirm_form=forms.get("confirm_form") or ConfirmForm(formdata=None), kind_labels=KIND_LABELS,
         status_labels=STATUS_LABELS, withdrawn=org.status == OrganisationStatus.WITHDRAWN,
+        renewal=renewal, renew_form=renew_form, renew_selected=renew_form.selected(),
     ), status
 
 
@@ -86,6 +93,22 @@ def pledge():
         return _page(org, 422, pledge_form=form)
     sign_pledge(org, form.signer_name.cleaned, org.goal_numbers, form.joint_action.cleaned or "")
     flash(_("Thank you for signing the pledge."), "success")
+    return _back()
+
+
+@bp.post("/edit/renew")
+def renew():
+    """Renew last edition's pledge for the current one (its SDGs pre-ticked, changeable)."""
+    org = _org()
+    form = RenewPledgeForm()
+    if not form.validate_on_submit():
+        return _page(org, 422, renew_form=form)
+    try:
+        pledge = renew_pledge(org, goals=form.renew_goals.cleaned, signer_name=form.signer_name.cleaned)
+    except DomainError as exc:
+        form.renew_goals.errors = [exc.translated()]
+        return _page(org, exc.status, renew_form=form)
+    flash(_("Thank you: your pledge is renewed for %(edition)d.", edition=pledge.edition), "success")
     return _back()
 
 

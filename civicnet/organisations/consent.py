@@ -5,6 +5,7 @@ Change the text only together with a new ``CONSENT_VERSION``.
 """
 from __future__ import annotations
 
+from ..i18n import resolve_particles
 from ..networks.models import Network
 
 CONSENT_VERSION = "2024-1"
@@ -29,4 +30,5 @@ _TEXT = {
 
 def consent_text(network: Network, lang: str) -> str:
     lang = lang if lang in _TEXT else "ko"
-    return _TEXT[lang].format(network=network.name(lang))
+    # "{network}은(는)" reads "… 네트워크는": the particle follows the network's name.
+    return resolve_particles(_TEXT[lang].format(network=network.name(lang)))

@@ -17,6 +17,7 @@ from . import services
 from .forms import (ConfirmForm, DetailsForm, GoalsForm, KIND_LABELS, PledgeForm, ReasonForm, RenewPledgeForm,
                     STATUS_LABELS)
 from .models import OrganisationStatus
+from .validation import display_phone
 
 bp = Blueprint("edit", __name__, template_folder="templates")
 
@@ -34,7 +35,10 @@ def _org():
 
 def _page(org, status: int = 200, **forms):
     token = request.args.get("t")
-    details = forms.get("details") or DetailsForm(formdata=None, obj=org)
+    details = forms.get("details")
+    if details is None:
+        details = DetailsForm(formdata=None, obj=org)
+        details.phone.data = display_phone(org.phone)
     goals = forms.get("goals_form") or GoalsForm(formdata=None, data={"goals": [str(n) for n in org.goal_numbers]})
     pledge_form = forms.get("pledge_form") or PledgeForm(formdata=None, data={"signer_name": org.representative})
     renewal = renewal_offer(org)

@@ -10,6 +10,7 @@ name is in (every ``gettext`` result and the ``|particles`` template filter go t
 from __future__ import annotations
 
 import re
+from html import unescape
 from pathlib import Path
 
 from flask import Flask, current_app, g, request
@@ -92,14 +93,17 @@ def with_particle(word: object, which: str) -> str:
     return text + particle(text, which)
 
 
-def resolve_particles(text: str) -> str:
+def resolve_particles(text: str, *, html: bool = False) -> str:
     """Replace the written-out alternatives ("은(는)", "이(가)", "(으)로" …) after each word by the
-    form that word takes. Text without them is returned unchanged."""
+    form that word takes. Text without them is returned unchanged. ``html``: ``text`` is escaped
+    markup; the word is read without its tags and entities."""
     if "(" not in text:
         return text
 
     def pick(match: re.Match) -> str:
         before = text[:match.start()]
+        if html:
+            before = unescape(re.sub(r"<[^>]*>$", "", before))
         if not before or before[-1].isspace():
             return match.group(0)  # nothing right before it to decide by
         return particle(before, _MARKER_PARTICLE[match.group(0)])
@@ -123,7 +127,7 @@ def select_locale() -> str:
 def _resolved(text):
     if isinstance(text, Markup):
         # Only Hangul and the written-out alternatives change: the markup stays as safe as it was.
-        return Markup(resolve_particles(str(text)))
+        return Markup(resolve_particles(str(text), html=True))
     return resolve_particles(text) if isinstance(text, str) else text
 
 

@@ -121,3 +121,34 @@ def test_organisers_of_other_networks_get_404(client, network, scenario):
 def test_absurd_year_is_404(client, network, organiser):
     login(client, organiser)
     assert client.get(f"/o/{network.slug}/reports/99999.pdf").status_code == 404
+
+
+@pytest.mark.parametrize("lang,stamp", [("ko", "작성 시각"), ("en", "Generated")])
+def test_pdf_says_when_in_local_time(client, network, scenario, organiser, lang, stamp, tmp_path, monkeypatch):
+    import subprocess
+    from datetime import datetime
+
+    from civicnet.reports import data
+
+    monkeypatch.setattr(data, "utcnow", lambda: datetime(2026, 11, 29, 18, 5))  # 03:05 next day in Seoul
+    login(client, organiser)
+    pdf = tmp_path / "r.pdf"
+    pdf.write_bytes(client.get(f"/o/{network.slug}/reports/2024.pdf?lang={lang}").data)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = " ".join(text.split())
+    assert stamp in text and "UTC" not in text
+    assert ("2026년 11월 30일 03:05 (대한민국 시간)" if lang == "ko" else "Nov 30, 2026 03:05 (Korean Time)") in text
+
+
+def test_report_offers_every_year_with_data_and_the_current_one(client, network, scenario, organiser):
+    from civicnet.reports.data import report_years
+    from civicnet.timeutil import local_today
+
+    this_year = local_today().year
+    years = report_years(network)
+    # Pledges of 2024, groups registered from 2022 (the farm), and the current edition.
+    assert years[0] == this_year and {2024, 2023, 2022} <= set(years) and years == sorted(years, reverse=True)
+    login(client, organiser)
+    html = client.get(f"/o/{network.slug}/reports/").get_data(as_text=True)
+    assert f'<option value="{this_year}" selected>' in html and '<option value="2022"' in html
+    assert f"/reports/{this_year}.pdf" in html  # the page opens on the current edition

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import datetime
 
 import pytest
@@ -76,6 +77,8 @@ def test_history_in_words_with_local_times(client, organiser, network):
     html = client.get(f"/o/cheongju/organisations/{org.id}").get_data(as_text=True)
     for words in ("등록", "새 수정 링크 발급", "정보 수정: 지역", "SDG 6, 15"):
         assert words in html, words
+    # Local time, worded by Babel: "2026년 11월 30일 03:40", never UTC or AM/PM codes.
+    assert re.search(r"<tr><td>\d{4}년 \d{1,2}월 \d{1,2}일 \d\d:\d\d</td><td>단체</td>", html)
     for code in ("edit_link_issued", "registered</td>", "updated", ">group<", "district"):
         assert code not in html, code
     html = client.get(f"/o/cheongju/organisations/{org.id}?lang=en").get_data(as_text=True)

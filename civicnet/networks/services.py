@@ -17,6 +17,7 @@ import yaml
 from blinker import Namespace
 from sqlalchemy.exc import IntegrityError
 
+from ..db_session import savepoint
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..goals.models import Goal
@@ -165,13 +166,15 @@ def open_edition(network: Network, edition: int | None = None, *, user_id: int |
                       year=latest_allowed_edition())
     opening = NetworkEdition(network_id=network.id, edition=edition, previous_edition=previous,
                              opened_at=utcnow(), opened_by_user_id=user_id, invited=0, reachable=0)
-    db.session.add(opening)
+    nested = savepoint()
     try:
+        db.session.add(opening)
         db.session.flush()
-    except IntegrityError:  # opened twice at once: one wins
-        db.session.rollback()
+    except IntegrityError:  # opened twice at once: one wins, the caller's transaction stays usable
+        nested.rollback()
         raise Conflict("The %(current)d edition is already open; a new edition must come after it.",
                        field="edition", current=edition) from None
+    nested.commit()
     network.opened_edition = edition
     db.session.flush()
     edition_opened.send(network, opening=opening)

@@ -20,12 +20,13 @@ from ..errors import Conflict
 from ..extensions import db
 from ..networks.models import Network, NetworkEdition
 from ..organisations.models import Organisation, OrganisationStatus
-from ..organisations.services import issue_edit_token, record_change, savepoint, set_goals
+from ..db_session import savepoint
+from ..organisations.history import record_change
+from ..organisations.services import issue_edit_token, set_goals
 from ..organisations.validation import clean_goals
 from .models import Pledge
 from .services import active_pledge, sign_pledge
 
-_connected = False
 
 
 def previous_pledge(org: Organisation, edition: int | None = None) -> Pledge | None:
@@ -121,16 +122,6 @@ def invite_renewals(network: Network, opening: NetworkEdition) -> tuple[int, int
 
 
 def on_edition_opened(sender: Network, opening: NetworkEdition | None = None, **extra) -> None:
+    """``networks.services.edition_opened`` receiver (connected in ``pledges.init_app``)."""
     if opening is not None:
         invite_renewals(sender, opening)
-
-
-def connect() -> None:
-    """Connect once per process (blinker signals are global)."""
-    global _connected
-    if _connected:
-        return
-    from ..networks.services import edition_opened
-
-    edition_opened.connect(on_edition_opened)
-    _connected = True

@@ -44,9 +44,9 @@ def test_exports_show_the_national_form_and_local_dates(client, organiser, korea
     response = client.get("/o/cheongju/organisations.csv")
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     by_name = {r[1]: r for r in rows[1:]}
-    assert rows[0][5] == "전화번호" and rows[0][17] == "등록 일시"
+    assert rows[0][5] == "전화번호" and rows[0][17] == "등록일"
     assert by_name["무심천 지킴이"][5] == "010-2211-3424"  # no formula-guard quote, no +82
-    assert by_name["무심천 지킴이"][17] == "2026-04-01 08:30"  # Seoul time, not UTC
+    assert by_name["무심천 지킴이"][17] == "2026-04-01"  # the Seoul date, not UTC's 03-31
     book = load_workbook(io.BytesIO(client.get("/o/cheongju/organisations.xlsx").data))
     cells = {row[1].value: row for row in book.active.iter_rows(min_row=2)}
     assert cells["무심천 지킴이"][5].value == "010-2211-3424" and cells["무심천 지킴이"][5].data_type == "s"

@@ -90,8 +90,10 @@ def test_edit_page_offers_renewal_and_renews_in_one_click(client, network, last_
 
 def test_renewal_form_keeps_what_was_typed_on_error(client, network, last_year):
     org, token = last_year
-    response = client.post(f"/edit/renew?t={token}", data={"renew_goals": [], "signer_name": "김민지\x00"})
-    assert response.status_code == 422
+    response = client.post(f"/edit/renew?t={token}", data={"renew_goals": [], "signer_name": "박지훈"})
+    assert response.status_code == 422 and 'value="박지훈"' in response.get_data(as_text=True)
+    nul = client.post(f"/edit/renew?t={token}", data={"renew_goals": ["6"], "signer_name": "김민지\x00"})
+    assert nul.status_code in (400, 422)  # refused in the user's language, never a 500
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Pledge).where(Pledge.edition == NEXT)) == 0
     response = client.post(f"/edit/renew?t={token}", data={"renew_goals": ["13"], "signer_name": "박지훈"})
     assert response.status_code == 302

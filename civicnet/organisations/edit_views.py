@@ -11,12 +11,15 @@ from flask_babel import gettext as _
 
 from ..errors import Conflict, DomainError
 from ..goals.services import all_goals
+from ..pledges.renewals import renew_pledge, renewal_offer
 from ..pledges.services import active_pledge, pledges_of, sign_pledge
 from . import services
 from .consent import optional_text, retention_label, retention_months
 from .forms import (ConfirmForm, DetailsForm, GoalsForm, KIND_LABELS, OptionalConsentsForm, PledgeForm, ReasonForm,
+                    RenewPledgeForm,
                     STATUS_LABELS)
 from .models import OrganisationStatus
+from .validation import display_phone
 
 bp = Blueprint("edit", __name__, template_folder="templates")
 
@@ -34,9 +37,16 @@ def _org():
 
 def _page(org, status: int = 200, **forms):
     token = request.args.get("t")
-    details = forms.get("details") or DetailsForm(formdata=None, obj=org)
+    details = forms.get("details")
+    if details is None:
+        details = DetailsForm(formdata=None, obj=org)
+        details.phone.data = display_phone(org.phone)
     goals = forms.get("goals_form") or GoalsForm(formdata=None, data={"goals": [str(n) for n in org.goal_numbers]})
     pledge_form = forms.get("pledge_form") or PledgeForm(formdata=None, data={"signer_name": org.representative})
+    renewal = renewal_offer(org)
+    renew_form = forms.get("renew_form") or RenewPledgeForm(formdata=None, data={
+        "renew_goals": [str(g.number) for g in renewal.goals] if renewal else [],
+        "signer_name": (renewal.signer_name if renewal else "") or org.representative})
     return render_template(
         "organisations/edit.html", org=org, network=org.network, token=token, details=details,
         goals_form=goals, selected=goals.selected(), goals=all_goals(), pledge=active_pledge(org),
@@ -44,6 +54,7 @@ def _page(org, status: int = 200, **forms):
         confirm_form=forms.get("confirm_form") or ConfirmForm(formdata=None), kind_labels=KIND_LABELS,
         status_labels=STATUS_LABELS, withdrawn=org.status == OrganisationStatus.WITHDRAWN,
         **_privacy_context(org, forms.get("consents_form")),
+        renewal=renewal, renew_form=renew_form, renew_selected=renew_form.selected(),
     ), status
 
 
@@ -125,6 +136,22 @@ def telegram():
         raise Conflict("Please agree to receive meeting notices on Telegram first.")
     _token, url = issue_link_token(org.network, org)
     return redirect(url)
+
+
+@bp.post("/edit/renew")
+def renew():
+    """Renew last edition's pledge for the current one (its SDGs pre-ticked, changeable)."""
+    org = _org()
+    form = RenewPledgeForm()
+    if not form.validate_on_submit():
+        return _page(org, 422, renew_form=form)
+    try:
+        pledge = renew_pledge(org, goals=form.renew_goals.cleaned, signer_name=form.signer_name.cleaned)
+    except DomainError as exc:
+        form.renew_goals.errors = [exc.translated()]
+        return _page(org, exc.status, renew_form=form)
+    flash(_("Thank you: your pledge is renewed for %(edition)d.", edition=pledge.edition), "success")
+    return _back()
 
 
 @bp.post("/edit/withdraw")

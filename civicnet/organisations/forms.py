@@ -188,6 +188,17 @@ class OptionalConsentsForm(FlaskForm):
     telegram = BooleanField(_l("Receive meeting notices on Telegram."))
 
 
+class RenewPledgeForm(FlaskForm):
+    """Renew last edition's pledge on the edit page: its SDGs come pre-ticked and can be changed."""
+    renew_goals = MultiCheckboxField(_l("SDGs"), choices=[SelectChoice(str(n), str(n)) for n in range(1, 18)],
+                                     coerce=str, validators=[Check(validation.clean_goals, required=True)])
+    signer_name = StringField(_l("Name of the person signing"), validators=[_text(required=True)],
+                              render_kw={"maxlength": 100, "autocomplete": "name"})
+
+    def selected(self) -> list[int]:
+        return [int(n) for n in self.renew_goals.data or [] if str(n).isdigit()]
+
+
 class ClusterForm(FlaskForm):
     cluster = SelectField(_l("Thematic cluster"), validate_choice=True)
 

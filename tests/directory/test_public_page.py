@@ -76,6 +76,9 @@ def test_joint_actions_of_the_year_name_only_listed_groups(client, network, scen
     assert set(titles) == {"무심천 함께 줍깅", '=HYPERLINK("x")'}
     assert titles["무심천 함께 줍깅"].groups == [scenario["river"].name, scenario["school"].name]
     html = client.get(f"/n/{network.slug}/?lang=ko").get_data(as_text=True)
+    # The page opens on the current edition (the calendar year here: none was opened).
+    assert f"{network.current_edition}년 공동 실천 행동" in html and "무심천 함께 줍깅" not in html
+    html = client.get(f"/n/{network.slug}/?lang=ko&year=2024").get_data(as_text=True)
     assert "무심천 함께 줍깅" in html and "2024년 공동 실천 행동" in html
     assert "비공개 협동조합 행동" not in html  # the unlisted group's 2023 text
     assert joint_actions(network, 2023) == []  # only the unlisted cooperative wrote one in 2023

@@ -9,4 +9,3 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     app.cli.add_command(network_cli)
-    app.register_blueprint(bp)

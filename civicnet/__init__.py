@@ -64,6 +64,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.register_error_handlers(app)
     templating.init_app(app)
 
+    from . import leases  # noqa: F401  the shared leases table belongs to no domain
+
     for name in DOMAINS:
         importlib.import_module(name).init_app(app)
     return app

@@ -47,7 +47,7 @@ def registration_data(form: RegistrationForm) -> dict:
         raise Invalid("Tick the consent box to give names, or leave the names empty.", field="consent")
     return {"attendees": form.attendees.data, "attendee_names": names,
             "preferred_cluster_id": form.preferred_cluster_id.data or None,
-            "accessibility": form.accessibility.data or ""}
+            "accessibility": form.accessibility.data or "", "umbrella": form.umbrella.data or ""}
 
 
 def qr_svg(data: str) -> Markup:

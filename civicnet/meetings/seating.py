@@ -417,8 +417,12 @@ def seat_pool(*, sizes, kinds, goals, keys, seats, n_open: int, locked_at: dict[
     restarts = RESTARTS if groups <= SMALL_POOL else 1
     for attempt in range(restarts):
         pool = Pool(sizes, kinds, goals, keys, seats, target, weights) if best is None else best[2].fresh()
-        pool.open[:n_open] = True
+        # Tables holding a locked group open first; then the first others, up to ``n_open``.
         for t in set(locked_at.values()):
+            pool.open[t] = True
+        for t in range(len(pool.seats)):
+            if pool.open.sum() >= n_open:
+                break
             pool.open[t] = True
         pool.set_target(float(pool.sizes.sum()), groups)
         for i, t in locked_at.items():

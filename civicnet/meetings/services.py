@@ -128,6 +128,24 @@ def open_meetings(network: Network, now: datetime | None = None) -> list[Meeting
     return [m for m in meetings if registration_open(m, now)]
 
 
+def group_overview(organisation: Organisation, now: datetime | None = None) -> list[tuple[Meeting, Registration | None, bool]]:
+    """For the group's private edit page: upcoming meetings of its network that take registrations
+    or that it is registered for, soonest first, as (meeting, its live registration or None, open)."""
+    now = now or utcnow()
+    meetings = list(db.session.scalars(
+        sa.select(Meeting).where(Meeting.network_id == organisation.network_id, Meeting.ends_at > now)
+        .order_by(Meeting.starts_at)))
+    registered = {r.meeting_id: r for r in db.session.scalars(sa.select(Registration).where(
+        Registration.organisation_id == organisation.id, Registration.status != RegistrationStatus.CANCELLED,
+        Registration.meeting_id.in_([m.id for m in meetings])))} if meetings else {}
+    result = []
+    for meeting in meetings:
+        is_open = registration_open(meeting, now)
+        if is_open or meeting.id in registered:
+            result.append((meeting, registered.get(meeting.id), is_open))
+    return result
+
+
 # --- seats ------------------------------------------------------------------------------------
 
 def lock_meeting(meeting: Meeting) -> int:

@@ -249,14 +249,14 @@ def _tent_half(canvas: Canvas, meeting: Meeting, mix: TableMix, width: float, he
     canvas.setFont(FONT, 16)
     canvas.drawString(14 * mm, height - 11 * mm, fit_text(_table_name(mix), 16, width - 28 * mm))
     canvas.setFillColor(black)
-    canvas.setFont(FONT, 120)
-    canvas.drawCentredString(width / 2, height / 2 - 24 * mm, str(table.shown_number))
     canvas.setFont(FONT, 14)
-    canvas.drawCentredString(width / 2, height / 2 + 34 * mm, "테이블")
+    canvas.drawCentredString(width / 2, height - 26 * mm, "테이블")
+    canvas.setFont(FONT, 130)
+    canvas.drawCentredString(width / 2, 29 * mm, str(table.shown_number))
     goals = table.cluster.goal_numbers
     size = 12 * mm
     total = len(goals) * (size + 1.2 * mm) - 1.2 * mm
-    _goal_chips(canvas, goals, (width - total) / 2, 8 * mm, size)
+    _goal_chips(canvas, goals, (width - total) / 2, 7 * mm, size)
     canvas.setFont(FONT, 8)
     canvas.drawRightString(width - 14 * mm, 3 * mm, fit_text(meeting.title_ko, 8, width - 28 * mm))
 

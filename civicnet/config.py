@@ -12,7 +12,12 @@ import secrets
 import time
 from pathlib import Path
 
-INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def instance_dir() -> Path:
+    """Where this deployment keeps its local files (SQLite database, queue, development key)."""
+    return Path(os.environ.get("CIVICNET_INSTANCE_PATH") or PROJECT_DIR / "instance").resolve()
 
 _INSECURE_KEYS = {"", "dev", "change-me", "changeme", "secret"}
 
@@ -36,10 +41,11 @@ class ConfigError(RuntimeError):
     """Raised at start-up when the configuration is unsafe or incomplete."""
 
 
-def development_secret(instance_dir: Path = INSTANCE_DIR) -> str:
+def development_secret(folder: Path | None = None) -> str:
     """The deployment's development key: created once (atomically), then read by every process."""
-    path = instance_dir / "secret_key"
-    instance_dir.mkdir(parents=True, exist_ok=True)
+    folder = folder or instance_dir()
+    path = folder / "secret_key"
+    folder.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -63,7 +69,7 @@ def _reminder_offsets(raw: str) -> list[int]:
 def from_environment() -> dict:
     """Build the Flask config mapping from environment variables."""
     env = os.environ.get("CIVICNET_ENV", "development")
-    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'civicnet.sqlite'}"
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_dir() / 'civicnet.sqlite'}"
     # Heroku-style URLs name the driver "postgres"; SQLAlchemy wants psycopg 3 explicitly.
     if database_url.startswith("postgres://"):
         database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]

@@ -147,6 +147,7 @@ class Solution:
     merges: list[Merge] = field(default_factory=list)
     tables_used: int = 0
     cluster: np.ndarray | None = None  # (n,) the cluster each seated group counts for (its table's, or merged)
+    cluster_seconds: float = 0.0       # time in the cluster stage (the LP/MILP), of ``seconds``
 
     @property
     def bound(self) -> float:
@@ -309,10 +310,13 @@ def solve(problem: Problem, *, max_rounds: int = 5) -> Solution:
 
     lp_bound = None
     rounds = 0
+    cluster_seconds = 0.0
     choice = np.full(len(free), -1)
     for rounds in range(1, max_rounds + 1):
         if len(free):
+            stage_started = time.perf_counter()
             choice, bound = _cluster_stage(sizes[free], fit[free], allowed, capacity, count_limits)
+            cluster_seconds += time.perf_counter() - stage_started
             if lp_bound is None:
                 lp_bound = bound
         cluster_of = np.full(n, -1)
@@ -354,5 +358,5 @@ def solve(problem: Problem, *, max_rounds: int = 5) -> Solution:
         table=table, total_fit=total_fit, objective=objective, lp_bound=bound,
         seconds=time.perf_counter() - started, unassigned=unassigned, rounds=max(rounds, 1),
         mix=mix, mix_bound=mix_bound, merges=merges, tables_used=len(set(table[table >= 0].tolist())),
-        cluster=np.where(table >= 0, cluster_of, -1),
+        cluster=np.where(table >= 0, cluster_of, -1), cluster_seconds=cluster_seconds,
     )

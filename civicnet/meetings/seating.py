@@ -39,10 +39,10 @@ class TableTarget:
 MAX_PASSES = 4
 CANDIDATE_TABLES = 12
 # ... and at most this many table evaluations per group of the pool (same input, same work, same result).
-EVALUATIONS_PER_GROUP = 25
+EVALUATIONS_PER_GROUP = 10
 # Pools of at most this many groups are seated from RESTARTS greedy orders (cheap at that size) ...
 SMALL_POOL = 80
-RESTARTS = 30
+RESTARTS = 10
 # ... and those of at most EXACT_POOL groups are then solved exactly (MILP, HiGHS), which also
 # proves a tighter bound than the counting one.
 EXACT_POOL = 24
@@ -300,6 +300,17 @@ class Pool:
         only when a group fits nowhere. Returns the groups no table can take."""
         w = self.weights
         unplaced = []
+        # The part of each table's gain that depends only on the group's size, kept per size and
+        # updated for the one table that changes.
+        base = {}
+
+        def size_gain(size: float, t=slice(None)):
+            load = self.load[t]
+            return (-w.size * (self.excess(load + size) - self.excess(load))
+                    + w.few * (self.count[t] < self.min_groups) - 1e-3 * load)  # ties: the emptier table
+
+        for size in set(self._size):
+            base[size] = size_gain(size)
         for i in order:
             while True:
                 feasible = self.open & (self.load + self.sizes[i] <= self.seats)
@@ -312,13 +323,13 @@ class Pool:
             if not feasible.any():
                 unplaced.append(i)
                 continue
-            gain = (w.kinds * (self.kind_count[:, self.kinds[i]] == 0)
-                    + w.partner * ((self.partners_at[:, i] > 0).astype(float) + self.lonely_at[:, i])
-                    - w.size * (self.excess(self.load + self.sizes[i]) - self.excess(self.load))
-                    + w.few * (self.count < self.min_groups)
-                    - 1e-3 * self.load)  # ties: the emptier table
-            gain = np.where(feasible, gain, -np.inf)
-            self.place(i, int(np.argmax(gain)))
+            gain = (base[self._size[i]] + w.kinds * (self.kind_count[:, self.kinds[i]] == 0)
+                    + w.partner * ((self.partners_at[:, i] > 0) + self.lonely_at[:, i]))
+            gain[~feasible] = -np.inf
+            t = int(np.argmax(gain))
+            self.place(i, t)
+            for size in base:
+                base[size][t] = size_gain(size, t)
         return unplaced
 
     def _short(self, t: int, kinds_missing: bool) -> bool:

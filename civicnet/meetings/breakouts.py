@@ -85,7 +85,7 @@ def tables(meeting: Meeting) -> list[BreakoutTable]:
 
 
 def get_table(meeting: Meeting, table_id: int) -> BreakoutTable:
-    table = db.session.get(BreakoutTable, table_id)
+    table = db.session.get(BreakoutTable, table_id) if 0 < table_id <= 2**31 - 1 else None
     if table is None or table.meeting_id != meeting.id:
         raise NotFound("There is no such table.")
     return table

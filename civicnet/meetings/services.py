@@ -22,6 +22,11 @@ from . import signals
 from .models import AssignmentChange, Meeting, ProgrammeItem, Registration, RegistrationStatus
 
 MAX_NAME_LENGTH = 100
+MAX_ROW_ID = 2**31 - 1  # ids beyond a PostgreSQL integer do not exist (and must not reach the database)
+
+
+def valid_id(value) -> bool:
+    return isinstance(value, int) and 0 < value <= MAX_ROW_ID
 
 
 # --- meetings ---------------------------------------------------------------------------------
@@ -97,7 +102,7 @@ def update_meeting(meeting: Meeting, data: dict, *, actor_user_id: int | None = 
 
 def get_meeting(network: Network, meeting_id: int) -> Meeting:
     """The meeting ``meeting_id`` of ``network``; other networks' meetings do not exist here."""
-    meeting = db.session.get(Meeting, meeting_id)
+    meeting = db.session.get(Meeting, meeting_id) if valid_id(meeting_id) else None
     if meeting is None or meeting.network_id != network.id:
         raise NotFound("There is no such meeting.")
     return meeting
@@ -341,7 +346,7 @@ def registrations(meeting: Meeting, *, status: str | None = None) -> list[Regist
 
 
 def get_registration(meeting: Meeting, registration_id: int) -> Registration:
-    registration = db.session.get(Registration, registration_id)
+    registration = db.session.get(Registration, registration_id) if valid_id(registration_id) else None
     if registration is None or registration.meeting_id != meeting.id:
         raise NotFound("There is no such registration.")
     return registration

@@ -271,7 +271,8 @@ def check_in(slug: str, meeting_id: int, registration_id: int):
 def walk_in(slug: str, meeting_id: int):
     """One tap: a group that came without a seat is registered, checked in and seated."""
     meeting = _meeting(meeting_id)
-    organisation = db.session.get(Organisation, request.form.get("organisation_id", type=int) or 0)
+    organisation_id = request.form.get("organisation_id", type=int) or 0
+    organisation = db.session.get(Organisation, organisation_id) if services.valid_id(organisation_id) else None
     if organisation is None or organisation.network_id != g.network.id:
         raise NotFound("There is no such organisation.")
     registration = services.add_walk_in(meeting, organisation, attendees=1, user_id=_user_id())

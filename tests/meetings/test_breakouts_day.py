@@ -125,8 +125,12 @@ def test_walk_in_in_one_tap_gets_a_table_in_large_type(client, network, organise
     client.post(_url(meeting, "/checkin/walk-in"), data={"organisation_id": walker.id})
     assert db.session.scalar(db.select(db.func.count()).select_from(Registration).where(
         Registration.organisation_id == walker.id)) == 1
-    # Another network's group cannot be added.
-    assert client.post(_url(meeting, "/checkin/walk-in"), data={"organisation_id": 10**9}).status_code == 404
+    # No such group, or ids beyond the database's integers (PostgreSQL): 404, not 500.
+    for bad in (10**9, 10**12, -1, "abc"):
+        assert client.post(_url(meeting, "/checkin/walk-in"), data={"organisation_id": bad}).status_code == 404
+    assert client.get(_url(meeting, f"/checkin?arrived={10**12}")).status_code == 404
+    assert client.get(f"/o/cheongju/meetings/{10**12}/breakouts").status_code == 404
+    assert client.get(_url(meeting, "/checkin?q=%00맑은")).status_code == 200
 
 
 def test_walk_in_opens_a_spare_table_when_every_used_table_is_full(network):

@@ -228,3 +228,12 @@ def test_table_target_is_validated(client, network, organiser):
     assert ok.status_code == 302
     db.session.expire_all()
     assert (meeting.table_min_people, meeting.table_max_people) == (4, 6)
+
+
+def test_name_tag_qr_opens_the_registration_at_the_desk(client, network, organiser):
+    meeting, regs = _sparse(network)
+    response = client.get(_url(meeting, f"/checkin/registrations/{regs[2].id}"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "초록 협동조합" in page and f"/checkin/{regs[2].id}" in page
+    stranger = client.application.test_client()
+    assert stranger.get(_url(meeting, f"/checkin/registrations/{regs[2].id}")).status_code in (302, 401, 403)

@@ -130,7 +130,7 @@ def test_walk_in_in_one_tap_gets_a_table_in_large_type(client, network, organise
         assert client.post(_url(meeting, "/checkin/walk-in"), data={"organisation_id": bad}).status_code == 404
     assert client.get(_url(meeting, f"/checkin?arrived={10**12}")).status_code == 404
     assert client.get(f"/o/cheongju/meetings/{10**12}/breakouts").status_code == 404
-    assert client.get(_url(meeting, "/checkin?q=%00맑은")).status_code == 200
+    assert client.get(_url(meeting, "/checkin?q=%00맑은")).status_code in (200, 400)  # never a 500
 
 
 def test_walk_in_opens_a_spare_table_when_every_used_table_is_full(network):

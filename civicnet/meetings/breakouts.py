@@ -195,18 +195,6 @@ def target_of(meeting: Meeting) -> assignment.TableTarget:
                                   min_groups=meeting.table_min_groups)
 
 
-def set_table_target(meeting: Meeting, *, min_people: int, max_people: int, min_groups: int) -> None:
-    """The organiser's target for a table (people balanced within one; at least ``min_groups`` groups)."""
-    if not 1 <= int(min_people) <= int(max_people) <= MAX_SEATS:
-        raise Invalid("People per table: the smallest must be at least 1 and at most the largest (up to %(seats)s).",
-                      field="table_min_people", seats=MAX_SEATS)
-    if not 1 <= int(min_groups) <= MAX_SEATS:
-        raise Invalid("Groups per table must be between 1 and %(seats)s.", field="table_min_groups", seats=MAX_SEATS)
-    meeting.table_min_people, meeting.table_max_people = int(min_people), int(max_people)
-    meeting.table_min_groups = int(min_groups)
-    db.session.flush()
-
-
 def run_assignment(meeting: Meeting, *, actor_user_id: int | None = None, arrived_only: bool = False) -> dict:
     """Seat every confirmed registration that is not locked; returns the run's figures.
 

@@ -48,7 +48,7 @@ class RegistrationForm(FlaskForm):
         description=_l("The federation or parent organisation your group belongs to: groups of one body sit at "
                        "different tables, so everyone meets someone new."),
     )
-    consent = BooleanField(_l("I agree that the names above are used for this purpose."))
+    consent = BooleanField(_l("I agree that the names and accessibility needs I give are used for this purpose."))
 
 
 class OnBehalfForm(RegistrationForm):

@@ -33,6 +33,9 @@ class Network(db.Model):
     pledge_text_en: Mapped[str] = mapped_column(sa.Text)
     # The edition (year) whose registration and pledges are open now.
     current_edition: Mapped[int] = mapped_column()
+    # How long personal data is kept after a group withdraws or its last activity (PIPA art. 21);
+    # ``flask privacy purge`` and the worker's daily job delete what is older.
+    retention_months: Mapped[int] = mapped_column(default=36, server_default="36")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     clusters: Mapped[list[Cluster]] = relationship(

@@ -69,6 +69,8 @@ def create_network(definition: dict, *, replace_clusters: bool = False) -> Netwo
     network.pledge_text_ko = (definition.get("pledge_text_ko") or "").strip()
     network.pledge_text_en = (definition.get("pledge_text_en") or network.pledge_text_ko).strip()
     network.current_edition = int(definition.get("current_edition") or 2024)
+    if definition.get("retention_months") is not None:
+        set_retention(network, definition["retention_months"])
     existing = {c.key: c for c in network.clusters}
     if replace_clusters:
         for key in set(existing) - {c["key"] for c in definition.get("clusters") or []}:
@@ -90,6 +92,21 @@ def create_network(definition: dict, *, replace_clusters: bool = False) -> Netwo
 
 def load_default_network() -> Network:
     return create_network(read_definition(DEFAULTS_DIR / "cheongju.yaml"))
+
+
+RETENTION_MONTHS_RANGE = (1, 120)
+
+
+def set_retention(network: Network, months: object) -> int:
+    """Set how many months personal data is kept after withdrawal or last activity (1–120)."""
+    text = str(months if months is not None else "").strip()
+    low, high = RETENTION_MONTHS_RANGE
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise Invalid("The retention period must be a whole number of months from %(low)d to %(high)d.",
+                      field="retention_months", low=low, high=high)
+    network.retention_months = int(text)
+    db.session.flush()
+    return network.retention_months
 
 
 def get_network(slug: str) -> Network:

@@ -1,7 +1,7 @@
 """breakouts on the day: per-meeting table targets, umbrella bodies, printed table numbers
 
 Revision ID: 0008_breakouts
-Revises: 0009_hardening
+Revises: 0012_perf
 Create Date: 2026-11-29 18:45:00
 
 Written by hand. ``meetings.table_min_people`` / ``table_max_people`` / ``table_min_groups`` are the
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = "0008_breakouts"
-down_revision = "0009_hardening"
+down_revision = "0012_perf"
 branch_labels = None
 depends_on = None
 

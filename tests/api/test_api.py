@@ -3,12 +3,13 @@ import sqlalchemy as sa
 
 from civicnet.accounts.services import create_api_token
 from civicnet.extensions import db
+from civicnet.organisations.consent import CONSENT_VERSION
 from civicnet.organisations.models import Organisation
 from civicnet.pledges.services import sign_pledge
 from tests.builders import make_network, make_organisation, make_user
 
 REGISTRATION = {"name": "API 독서 모임", "kind": "club", "email": "book@example.org", "activities": "마을 도서관 독서 모임",
-                "goals": [4, 10], "consent": True, "consent_version": "2024-1",
+                "goals": [4, 10], "consent": True, "consent_version": CONSENT_VERSION,
                 "pledge": {"signer_name": "홍길동", "joint_action": "함께 읽기"}}
 
 

@@ -4,6 +4,8 @@ Every change of a table assignment is logged in ``AssignmentChange`` (who, when,
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import sqlalchemy as sa
 
@@ -11,7 +13,7 @@ from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..goals.models import Goal
 from ..networks.models import Cluster, Network
-from ..organisations.models import Organisation
+from ..organisations.models import Organisation, OrganisationKind
 from ..timeutil import utcnow
 from . import assignment
 from .models import (AssignmentChange, BreakoutSetup, BreakoutTable, JointAction, Meeting, Registration,
@@ -83,7 +85,7 @@ def tables(meeting: Meeting) -> list[BreakoutTable]:
 
 
 def get_table(meeting: Meeting, table_id: int) -> BreakoutTable:
-    table = db.session.get(BreakoutTable, table_id)
+    table = db.session.get(BreakoutTable, table_id) if 0 < table_id <= 2**31 - 1 else None
     if table is None or table.meeting_id != meeting.id:
         raise NotFound("There is no such table.")
     return table
@@ -146,22 +148,30 @@ def classifier_cluster_scores(organisations: list[Organisation], clusters: list[
     return result
 
 
-def run_assignment(meeting: Meeting, *, actor_user_id: int | None = None) -> dict:
-    """Seat every confirmed registration that is not locked; returns the run's figures.
+def _conflict_keys(registration: Registration) -> tuple[str, ...]:
+    """Keys two groups at one table must not share: the umbrella body, the contact person, the
+    named attendees (the same person registered by two groups)."""
+    keys = []
+    umbrella = " ".join((registration.umbrella or "").split()).casefold()
+    if umbrella:
+        keys.append("umbrella:" + umbrella)
+    contact = registration.organisation.contact_key
+    if contact and not registration.organisation.is_erased:
+        keys.append("contact:" + contact)
+    keys.extend("person:" + " ".join(n.split()).casefold() for n in registration.attendee_names or [] if n.strip())
+    return tuple(dict.fromkeys(keys))
 
-    Locked registrations keep their table; the optimiser places the rest (see ``assignment``).
-    """
-    table_rows = tables(meeting)
+
+KINDS = list(OrganisationKind)
+
+
+def _problem_inputs(meeting: Meeting, regs: list[Registration], table_rows: list[BreakoutTable]):
     running = []
     for t in table_rows:
         if t.cluster_id not in running:
             running.append(t.cluster_id)
     clusters = [db.session.get(Cluster, cid) for cid in running]
     cluster_index = {cid: k for k, cid in enumerate(running)}
-    table_index = {t.id: j for j, t in enumerate(table_rows)}
-    regs = list(db.session.scalars(sa.select(Registration).where(
-        Registration.meeting_id == meeting.id, Registration.status == RegistrationStatus.CONFIRMED,
-    ).order_by(Registration.id)))
     orgs = [r.organisation for r in regs]
     sizes = [r.attendees for r in regs]
     fit = assignment.fit_matrix(
@@ -172,26 +182,134 @@ def run_assignment(meeting: Meeting, *, actor_user_id: int | None = None) -> dic
         confirmed_cluster=[cluster_index.get(o.cluster_id) for o in orgs],
         preferred_cluster=[cluster_index.get(r.preferred_cluster_id) for r in regs],
     )
+    goals = np.zeros((len(regs), 17), dtype=bool)
+    for i, o in enumerate(orgs):
+        for number in o.goal_numbers:
+            goals[i, number - 1] = True
+    kinds = np.array([KINDS.index(o.kind) if o.kind in KINDS else len(KINDS) for o in orgs], dtype=int)
+    return clusters, cluster_index, fit.reshape(len(regs), len(clusters)), goals, kinds
+
+
+def target_of(meeting: Meeting) -> assignment.TableTarget:
+    return assignment.TableTarget(min_people=meeting.table_min_people, max_people=meeting.table_max_people,
+                                  min_groups=meeting.table_min_groups)
+
+
+def run_assignment(meeting: Meeting, *, actor_user_id: int | None = None, arrived_only: bool = False) -> dict:
+    """Seat every confirmed registration that is not locked; returns the run's figures.
+
+    Locked registrations keep their table; the optimiser places the rest (see ``assignment``).
+    ``arrived_only`` (on the day): groups that have not checked in lose their seat unless locked,
+    and only the tables the arrivals need are used. Used tables are numbered 1..n for printing.
+    """
+    table_rows = tables(meeting)
+    table_index = {t.id: j for j, t in enumerate(table_rows)}
+    confirmed = list(db.session.scalars(sa.select(Registration).where(
+        Registration.meeting_id == meeting.id, Registration.status == RegistrationStatus.CONFIRMED,
+    ).order_by(Registration.id)))
+    regs, absent = [], []
+    for r in confirmed:
+        (absent if arrived_only and r.checked_in_at is None and not r.table_locked else regs).append(r)
+    clusters, _cluster_index, fit, goals, kinds = _problem_inputs(meeting, regs, table_rows)
     locked = np.array([table_index.get(r.table_id, -1) if r.table_locked else -1 for r in regs], dtype=int)
     problem = assignment.Problem(
-        sizes=np.array(sizes, dtype=int), fit=fit.reshape(len(regs), len(clusters)),
-        table_cluster=np.array([cluster_index[t.cluster_id] for t in table_rows], dtype=int),
+        sizes=np.array([r.attendees for r in regs], dtype=int), fit=fit,
+        table_cluster=np.array([clusters.index(t.cluster) for t in table_rows], dtype=int),
         table_seats=np.array([t.seats for t in table_rows], dtype=int), locked=locked,
+        kinds=kinds, goals=goals, keys=[_conflict_keys(r) for r in regs],
+        cluster_goals=[set(c.goal_numbers) for c in clusters], target=target_of(meeting),
     )
     solution = assignment.solve(problem)
     changed = 0
-    for registration, j in zip(regs, solution.table, strict=True):
+    for registration, j in [*zip(regs, solution.table, strict=True), *((r, -1) for r in absent)]:
         new_id = table_rows[j].id if j >= 0 else None
         if new_id != registration.table_id:
-            _log(meeting, registration, action="assign", actor_kind="optimiser", actor_user_id=actor_user_id,
-                 from_table_id=registration.table_id, to_table_id=new_id)
+            _log(meeting, registration, action="assign" if new_id else "release", actor_kind="optimiser",
+                 actor_user_id=actor_user_id, from_table_id=registration.table_id, to_table_id=new_id)
             registration.table_id = new_id
             changed += 1
-    summary = solution.as_dict() | {"changed": changed, "seated": len(regs) - len(solution.unassigned),
-                                    "at": utcnow().isoformat(timespec="seconds")}
+    used = {int(j) for j in solution.table if j >= 0}
+    for number, j in enumerate(sorted(used), start=1):
+        table_rows[j].display_number = number
+    for j, table in enumerate(table_rows):
+        if j not in used:
+            table.display_number = None
+    weights = problem.weights
+    summary = solution.as_dict() | {
+        "changed": changed, "seated": len(regs) - len(solution.unassigned), "absent": len(absent),
+        "arrived_only": arrived_only, "at": utcnow().isoformat(timespec="seconds"),
+        "tables_total": len(table_rows),
+        "merges": [{"cluster_id": clusters[m.cluster].id, "into_id": clusters[m.into].id, "groups": m.groups,
+                    "people": m.people, "shared_goals": list(m.shared_goals)} for m in solution.merges],
+        "weights": {"kinds": weights.kinds, "partner": weights.partner, "size": weights.size, "few": weights.few},
+        "target": {"min_people": meeting.table_min_people, "max_people": meeting.table_max_people,
+                   "min_groups": meeting.table_min_groups},
+    }
     meeting.assignment_summary = summary
     db.session.flush()
     return summary
+
+
+def _seated_by_table(meeting: Meeting) -> dict[int, list[Registration]]:
+    by_table: dict[int, list[Registration]] = {}
+    for r in db.session.scalars(sa.select(Registration).where(
+            Registration.meeting_id == meeting.id, Registration.status == RegistrationStatus.CONFIRMED,
+            Registration.table_id.is_not(None))):
+        by_table.setdefault(r.table_id, []).append(r)
+    return by_table
+
+
+def seat_arrival(registration: Registration, *, actor_user_id: int | None = None) -> BreakoutTable | None:
+    """Seat a confirmed registration without a table at the table with room that fits it best: the
+    cluster fit plus what it adds to the table's mix (a new kind, a complementary partner, size
+    towards the target); a spare table is opened only when no used table has room.
+    Returns the table, or None when the meeting has no table with room."""
+    if registration.table_id is not None:
+        return registration.table
+    meeting = registration.meeting
+    table_rows = tables(meeting)
+    if not table_rows:
+        return None
+    by_table = _seated_by_table(meeting)
+    clusters, cluster_index, fit, goals, kinds = _problem_inputs(meeting, [registration], table_rows)
+    members = {t.id: by_table.get(t.id, []) for t in table_rows}
+    all_members = [r for rs in members.values() for r in rs]
+    _c, _i, _f, member_goals, member_kinds = _problem_inputs(meeting, all_members, table_rows)
+    position = {r.id: x for x, r in enumerate(all_members)}
+    own_keys = set(_conflict_keys(registration))
+    target = target_of(meeting)
+    best, best_score = None, -np.inf
+    for spare_pass in (False, True):
+        for table in table_rows:
+            seated = members[table.id]
+            if bool(seated) == spare_pass:
+                continue
+            load = sum(r.attendees for r in seated)
+            if load + registration.attendees > table.seats:
+                continue
+            if any(own_keys & set(_conflict_keys(r)) for r in seated):
+                continue
+            idx = [position[r.id] for r in seated]
+            score = float(fit[0, cluster_index[table.cluster_id]])
+            if idx:
+                kinds_here = set(member_kinds[idx].tolist())
+                partners = [x for x in idx if member_kinds[x] != kinds[0] and (member_goals[x] & goals[0]).any()]
+                score += float(kinds[0] not in kinds_here) + float(bool(partners))
+                # Room towards the target size first, then the table with fewest people.
+                score -= max(0, load + registration.attendees - target.max_people) + 1e-3 * load
+            if score > best_score:
+                best, best_score = table, score
+        if best is not None:
+            break
+    if best is None:
+        return None
+    if best.display_number is None:
+        best.display_number = 1 + max((t.display_number or 0 for t in table_rows), default=0)
+    _log(meeting, registration, action="assign", actor_kind="system", actor_user_id=actor_user_id,
+         from_table_id=None, to_table_id=best.id)
+    registration.table_id = best.id
+    db.session.flush()
+    return best
 
 
 def move_registration(registration: Registration, table: BreakoutTable | None, *,
@@ -282,3 +400,88 @@ def joint_actions_by_table(meeting: Meeting) -> dict[int, JointAction]:
     """The meeting's joint actions keyed by table id (one query, not one per table)."""
     return {action.table_id: action for action in db.session.scalars(
         sa.select(JointAction).where(JointAction.meeting_id == meeting.id))}
+
+
+# --- the plan in words --------------------------------------------------------------------------
+
+@dataclass
+class TableMix:
+    table: BreakoutTable
+    members: list[Registration]
+    people: int
+    kinds: list[str]                 # kinds of group at the table (OrganisationKind values)
+    guests: list[Cluster]            # clusters merged into this table's cluster
+    partnered: int                   # groups sitting with a complementary group
+
+
+@dataclass
+class Plan:
+    """What an organiser reads on the breakout page instead of solver figures."""
+
+    tables: list[TableMix]
+    spare: list[BreakoutTable]
+    unseated: list[Registration]
+    merges: list[dict]               # {"cluster": Cluster, "into": Cluster, "groups", "people", "shared_goals"}
+
+    @property
+    def groups(self) -> int:
+        return sum(len(t.members) for t in self.tables)
+
+    @property
+    def people(self) -> int:
+        return sum(t.people for t in self.tables)
+
+    @property
+    def min_groups(self) -> int:
+        return min((len(t.members) for t in self.tables), default=0)
+
+    @property
+    def max_groups(self) -> int:
+        return max((len(t.members) for t in self.tables), default=0)
+
+    @property
+    def min_people(self) -> int:
+        return min((t.people for t in self.tables), default=0)
+
+    @property
+    def max_people(self) -> int:
+        return max((t.people for t in self.tables), default=0)
+
+    @property
+    def mixed_tables(self) -> int:
+        """Tables with at least three kinds of group."""
+        return sum(1 for t in self.tables if len(set(t.kinds)) >= 3)
+
+    @property
+    def company_and_ngo(self) -> int:
+        return sum(1 for t in self.tables if {OrganisationKind.COMPANY, OrganisationKind.NGO} <= set(t.kinds))
+
+    @property
+    def partnered(self) -> int:
+        return sum(t.partnered for t in self.tables)
+
+
+def plan(meeting: Meeting) -> Plan:
+    """The meeting's seating described for people: used tables with their mix, spare tables,
+    groups without a seat, clusters merged by the last run and why."""
+    seated, unseated = seating(meeting)
+    clusters = {c.id: c for c in meeting.network.clusters}
+    merges = []
+    guests_of: dict[int, list[Cluster]] = {}
+    for m in (meeting.assignment_summary or {}).get("merges", []):
+        if m.get("cluster_id") in clusters and m.get("into_id") in clusters:
+            merges.append(m | {"cluster": clusters[m["cluster_id"]], "into": clusters[m["into_id"]]})
+            guests_of.setdefault(m["into_id"], []).append(clusters[m["cluster_id"]])
+    mixes, spare = [], []
+    for table, members in seated:
+        if not members:
+            spare.append(table)
+            continue
+        kinds = [r.organisation.kind for r in members]
+        goal_sets = [set(r.organisation.goal_numbers) for r in members]
+        partnered = sum(1 for i in range(len(members)) if any(
+            j != i and kinds[j] != kinds[i] and goal_sets[i] & goal_sets[j] for j in range(len(members))))
+        mixes.append(TableMix(table=table, members=members, people=sum(r.attendees for r in members), kinds=kinds,
+                              guests=guests_of.get(table.cluster_id, []), partnered=partnered))
+    mixes.sort(key=lambda t: (t.table.display_number or 10**6, t.table.cluster.position, t.table.number))
+    return Plan(tables=mixes, spare=spare, unseated=unseated, merges=merges)

@@ -80,9 +80,13 @@ def create_example(slug: str, tables: int, seats: int) -> None:
 @meetings_cli.command("assign")
 @click.argument("meeting_id", type=int)
 @click.option("--network", "slug", default="cheongju", show_default=True)
-def assign(meeting_id: int, slug: str) -> None:
+@click.option("--arrived-only", is_flag=True, help="On the day: only groups that have checked in (and locked ones).")
+def assign(meeting_id: int, slug: str, arrived_only: bool) -> None:
     """Run the breakout optimiser (locked groups stay where they are)."""
     meeting = services.get_meeting(get_network(slug), meeting_id)
-    summary = breakouts.run_assignment(meeting)
+    summary = breakouts.run_assignment(meeting, arrived_only=arrived_only)
     db.session.commit()
-    click.echo(" ".join(f"{k}={v}" for k, v in summary.items()))
+    click.echo(" ".join(f"{k}={v}" for k, v in summary.items() if not isinstance(v, dict | list)))
+    for merge in summary["merges"]:
+        click.echo(f"merged cluster {merge['cluster_id']} into {merge['into_id']}: {merge['groups']} groups, "
+                   f"{merge['people']} people, shared SDGs {merge['shared_goals']}")

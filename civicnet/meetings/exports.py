@@ -8,7 +8,7 @@ from .models import BreakoutTable, Registration
 
 TABLE_HEADERS = ["분야(클러스터)", "테이블", "단체명", "참석 인원", "참석자", "SDGs", "희망 분야", "고정",
                  "접근성 요청", "도착"]
-SIGNIN_HEADERS = ["단체명", "참석자", "참석 인원", "분야(클러스터)", "테이블", "서명"]
+SIGNIN_HEADERS = ["단체명", "참석자", "테이블", "분야(클러스터)", "서명"]
 
 
 def table_rows(seating: list[tuple[BreakoutTable, list[Registration]]],
@@ -16,7 +16,7 @@ def table_rows(seating: list[tuple[BreakoutTable, list[Registration]]],
     """One row per seated group (by cluster, table, name), then groups without a table."""
     def row(table: BreakoutTable | None, r: Registration) -> list[object]:
         return [
-            table.cluster.name_ko if table else "", table.number if table else "", r.organisation.name,
+            table.cluster.name_ko if table else "", table.shown_number if table else "", r.organisation.name,
             r.attendees, ", ".join(r.attendee_names), ", ".join(str(n) for n in r.organisation.goal_numbers),
             r.preferred_cluster.name_ko if r.preferred_cluster else "", "예" if r.table_locked else "",
             r.accessibility, "도착" if r.checked_in_at else "",
@@ -30,12 +30,16 @@ def table_rows(seating: list[tuple[BreakoutTable, list[Registration]]],
 
 
 def signin_rows(registrations: Iterable[Registration]) -> list[list[object]]:
-    """The reception sign-in sheet: confirmed groups sorted by name (Hangul syllable order)."""
-    ordered = sorted(registrations, key=lambda r: (r.organisation.name, r.id))
-    return [[
-        r.organisation.name, ", ".join(r.attendee_names), r.attendees,
-        r.table.cluster.name_ko if r.table else "", r.table.number if r.table else "", "",
-    ] for r in ordered]
+    """The reception sign-in sheet: one row per person coming (named, or blank to write in),
+    groups sorted by name (Hangul syllable order), with the table number and a signature cell."""
+    rows = []
+    for r in sorted(registrations, key=lambda r: (r.organisation.name, r.id)):
+        names = list(r.attendee_names or [])
+        names += [""] * max(0, r.attendees - len(names))
+        for name in names:
+            rows.append([r.organisation.name, name, r.table.shown_number if r.table else "",
+                         r.table.cluster.name_ko if r.table else "", ""])
+    return rows
 
 
 def to_xlsx(headers: list[str], rows: Iterable[list[object]], title: str) -> bytes:

@@ -21,6 +21,12 @@ class MeetingForm(FlaskForm):
     capacity = IntegerField(_l("Capacity (people)"), validators=[InputRequired(), NumberRange(1, 100000)])
     per_organisation_limit = IntegerField(_l("People per organisation"),
                                           validators=[InputRequired(), NumberRange(1, 50)], default=2)
+    table_min_people = IntegerField(_l("People per table, at least"), validators=[Optional(), NumberRange(1, 100)],
+                                    default=6)
+    table_max_people = IntegerField(_l("People per table, at most"), validators=[Optional(), NumberRange(1, 100)],
+                                    default=8)
+    table_min_groups = IntegerField(_l("Groups per table, at least"), validators=[Optional(), NumberRange(1, 100)],
+                                    default=3)
     programme = TextAreaField(
         _l("Programme"), validators=[Optional(), Length(max=5000)],
         description=_l("One item per line: time | item in Korean | item in English | speaker or note"),
@@ -37,6 +43,11 @@ class RegistrationForm(FlaskForm):
     )
     preferred_cluster_id = SelectField(_l("Preferred breakout group (optional)"), coerce=int, default=0)
     accessibility = TextAreaField(_l("Accessibility needs (optional)"), validators=[Optional(), Length(max=500)])
+    umbrella = StringField(
+        _l("Umbrella body (optional)"), validators=[Optional(), Length(max=200)],
+        description=_l("The federation or parent organisation your group belongs to: groups of one body sit at "
+                       "different tables, so everyone meets someone new."),
+    )
     consent = BooleanField(_l("I agree that the names and accessibility needs I give are used for this purpose."))
 
 

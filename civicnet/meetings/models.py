@@ -42,7 +42,11 @@ class Meeting(db.Model):
     per_organisation_limit: Mapped[int] = mapped_column(default=2)
     # Bumped under the meeting-row lock by every change of seats (see services.lock_meeting).
     seats_version: Mapped[int] = mapped_column(default=0)
-    # Figures of the last optimiser run: fit, LP bound, gap, seconds, unassigned.
+    # The organiser's target for a breakout table: people (balanced within one) and groups.
+    table_min_people: Mapped[int] = mapped_column(default=6, server_default="6")
+    table_max_people: Mapped[int] = mapped_column(default=8, server_default="8")
+    table_min_groups: Mapped[int] = mapped_column(default=3, server_default="3")
+    # Figures of the last optimiser run: fit, bound, gap, seconds, unassigned, merges, mix.
     assignment_summary: Mapped[dict | None] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -109,12 +113,21 @@ class BreakoutTable(db.Model):
     cluster_id: Mapped[int] = mapped_column(sa.ForeignKey("clusters.id", ondelete="CASCADE"), index=True)
     number: Mapped[int] = mapped_column()
     seats: Mapped[int] = mapped_column()
+    # The number on the table tent: used tables 1..n in cluster order; None for a spare table.
+    display_number: Mapped[int | None] = mapped_column()
 
     meeting: Mapped[Meeting] = relationship(back_populates="tables")
     cluster: Mapped[Cluster] = relationship(lazy="joined")
 
-    def label(self) -> str:
-        return f"{self.cluster.key}-{self.number}"
+    @property
+    def shown_number(self) -> int:
+        """What people see: the printed number, or the cluster's own numbering for a spare table."""
+        return self.display_number if self.display_number is not None else self.number
+
+    def label(self, lang: str = "ko") -> str:
+        """The table in words ("3번 테이블 · 자연과 공존하는 생명의 도시 청주"), never its key."""
+        name = self.cluster.name(lang)
+        return f"Table {self.shown_number} · {name}" if lang == "en" else f"{self.shown_number}번 테이블 · {name}"
 
 
 class Registration(db.Model):
@@ -141,7 +154,10 @@ class Registration(db.Model):
     attendee_names: Mapped[list] = mapped_column(sa.JSON, default=list)
     preferred_cluster_id: Mapped[int | None] = mapped_column(sa.ForeignKey("clusters.id", ondelete="SET NULL"))
     accessibility: Mapped[str] = mapped_column(sa.String(500), default="")
-    source: Mapped[str] = mapped_column(sa.String(16), default="web")  # web | organiser | bot
+    # The umbrella body (federation, parent organisation) the group belongs to, if any: two groups
+    # of one body are never seated at one table.
+    umbrella: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    source: Mapped[str] = mapped_column(sa.String(16), default="web")  # web | organiser | bot | walkin
     # SHA-256 of the private link token; the check-in code is derived from the token.
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     checkin_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)

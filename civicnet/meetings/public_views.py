@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import qrcode
 import qrcode.image.svg
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -18,6 +18,7 @@ from ..organisations.services import organisation_by_edit_token
 from ..templating import current_lang
 from ..timeutil import to_local
 from . import breakouts, services
+from .calendar import registration_ics
 from .forms import RegistrationForm
 from .models import RegistrationStatus
 
@@ -48,7 +49,7 @@ def registration_data(form: RegistrationForm) -> dict:
                       field="consent")
     return {"attendees": form.attendees.data, "attendee_names": names,
             "preferred_cluster_id": form.preferred_cluster_id.data or None,
-            "accessibility": form.accessibility.data or ""}
+            "accessibility": form.accessibility.data or "", "umbrella": form.umbrella.data or ""}
 
 
 def qr_svg(data: str) -> Markup:
@@ -107,6 +108,18 @@ def registration():
         code=code, position=services.waitlist_position(registration), lang=current_lang(),
         local=to_local,
     )
+
+
+@public_bp.get("/meetings/registration.ics")
+def registration_calendar():
+    """The registration's meeting for the phone's calendar (.ics)."""
+    token = request.args.get("t", "")
+    registration = services.registration_by_token(token)
+    lang = current_lang()
+    link = url_for(".registration", t=token, _external=True)
+    body = registration_ics(registration, lang=lang, link=link)
+    return Response(body, mimetype="text/calendar", headers={
+        "Content-Disposition": f'attachment; filename="meeting-{registration.meeting_id}.ics"'})
 
 
 @public_bp.post("/meetings/registration/cancel")

@@ -22,12 +22,18 @@ from . import signals
 from .models import AssignmentChange, Meeting, ProgrammeItem, Registration, RegistrationStatus
 
 MAX_NAME_LENGTH = 100
+MAX_ROW_ID = 2**31 - 1  # ids beyond a PostgreSQL integer do not exist (and must not reach the database)
+
+
+def valid_id(value) -> bool:
+    return isinstance(value, int) and 0 < value <= MAX_ROW_ID
 
 
 # --- meetings ---------------------------------------------------------------------------------
 
 _MEETING_FIELDS = ("title_ko", "title_en", "venue_ko", "venue_en", "starts_at", "ends_at",
-                   "registration_opens_at", "registration_closes_at", "capacity", "per_organisation_limit")
+                   "registration_opens_at", "registration_closes_at", "capacity", "per_organisation_limit",
+                   "table_min_people", "table_max_people", "table_min_groups")
 
 
 def _validate_meeting(data: dict) -> None:
@@ -42,6 +48,12 @@ def _validate_meeting(data: dict) -> None:
         raise Invalid("Capacity must be at least 1.", field="capacity")
     if not 1 <= int(data.get("per_organisation_limit", 1)) <= 50:
         raise Invalid("People per organisation must be between 1 and 50.", field="per_organisation_limit")
+    low, high = int(data.get("table_min_people") or 6), int(data.get("table_max_people") or 8)
+    if not 1 <= low <= high <= 100:
+        raise Invalid("People per table: the smallest must be at least 1 and at most the largest (up to %(seats)s).",
+                      field="table_min_people", seats=100)
+    if not 1 <= int(data.get("table_min_groups") or 3) <= 100:
+        raise Invalid("Groups per table must be between 1 and %(seats)s.", field="table_min_groups", seats=100)
 
 
 def _set_programme(meeting: Meeting, programme: list[dict]) -> None:
@@ -90,7 +102,7 @@ def update_meeting(meeting: Meeting, data: dict, *, actor_user_id: int | None = 
 
 def get_meeting(network: Network, meeting_id: int) -> Meeting:
     """The meeting ``meeting_id`` of ``network``; other networks' meetings do not exist here."""
-    meeting = db.session.get(Meeting, meeting_id)
+    meeting = db.session.get(Meeting, meeting_id) if valid_id(meeting_id) else None
     if meeting is None or meeting.network_id != network.id:
         raise NotFound("There is no such meeting.")
     return meeting
@@ -119,6 +131,24 @@ def open_meetings(network: Network, now: datetime | None = None) -> list[Meeting
         .order_by(Meeting.starts_at)
     )
     return [m for m in meetings if registration_open(m, now)]
+
+
+def group_overview(organisation: Organisation, now: datetime | None = None) -> list[tuple[Meeting, Registration | None, bool]]:
+    """For the group's private edit page: upcoming meetings of its network that take registrations
+    or that it is registered for, soonest first, as (meeting, its live registration or None, open)."""
+    now = now or utcnow()
+    meetings = list(db.session.scalars(
+        sa.select(Meeting).where(Meeting.network_id == organisation.network_id, Meeting.ends_at > now)
+        .order_by(Meeting.starts_at)))
+    registered = {r.meeting_id: r for r in db.session.scalars(sa.select(Registration).where(
+        Registration.organisation_id == organisation.id, Registration.status != RegistrationStatus.CANCELLED,
+        Registration.meeting_id.in_([m.id for m in meetings])))} if meetings else {}
+    result = []
+    for meeting in meetings:
+        is_open = registration_open(meeting, now)
+        if is_open or meeting.id in registered:
+            result.append((meeting, registered.get(meeting.id), is_open))
+    return result
 
 
 # --- seats ------------------------------------------------------------------------------------
@@ -168,12 +198,13 @@ def active_registration(meeting: Meeting, organisation: Organisation) -> Registr
 
 def register(meeting: Meeting, organisation: Organisation, *, attendees: int = 1,
              attendee_names: list[str] | None = None, preferred_cluster_id: int | None = None,
-             accessibility: str = "", source: str = "web", ignore_window: bool = False,
-             now: datetime | None = None) -> tuple[Registration, str]:
+             accessibility: str = "", umbrella: str = "", source: str = "web", ignore_window: bool = False,
+             walk_in: bool = False, now: datetime | None = None) -> tuple[Registration, str]:
     """Register ``organisation`` for ``meeting``: confirmed if the seats are there, else waiting list.
 
     Returns the registration and its private token (shown once; only its hash is stored).
-    ``ignore_window`` lets organisers register on behalf outside the registration window.
+    ``ignore_window`` lets organisers register on behalf outside the registration window;
+    ``walk_in`` (at the check-in desk: the people are in the room) confirms whatever the capacity.
     """
     if organisation.network_id != meeting.network_id:
         raise NotFound("There is no such meeting.")
@@ -192,13 +223,13 @@ def register(meeting: Meeting, organisation: Organisation, *, attendees: int = 1
     capacity = lock_meeting(meeting)
     if active_registration(meeting, organisation) is not None:
         raise Conflict("This organisation is already registered for this meeting.")
-    fits = seats_taken(meeting) + attendees <= capacity
+    fits = walk_in or seats_taken(meeting) + attendees <= capacity
     token = new_token(24)
     registration = Registration(
         meeting_id=meeting.id, organisation_id=organisation.id, attendees=attendees, attendee_names=names,
         status=RegistrationStatus.CONFIRMED if fits else RegistrationStatus.WAITLISTED,
         preferred_cluster_id=preferred_cluster_id, accessibility=(accessibility or "").strip()[:500],
-        source=source, token_hash=token_digest(token), checkin_hash=token_digest(checkin_code(token)),
+        umbrella=" ".join((umbrella or "").split())[:200], source=source, token_hash=token_digest(token), checkin_hash=token_digest(checkin_code(token)),
         table_locked=False,
     )
     db.session.add(registration)
@@ -315,7 +346,7 @@ def registrations(meeting: Meeting, *, status: str | None = None) -> list[Regist
 
 
 def get_registration(meeting: Meeting, registration_id: int) -> Registration:
-    registration = db.session.get(Registration, registration_id)
+    registration = db.session.get(Registration, registration_id) if valid_id(registration_id) else None
     if registration is None or registration.meeting_id != meeting.id:
         raise NotFound("There is no such registration.")
     return registration
@@ -335,6 +366,43 @@ def check_in(registration: Registration, *, user_id: int | None = None) -> bool:
     )
     db.session.refresh(registration)
     return result.rowcount == 1
+
+
+def add_walk_in(meeting: Meeting, organisation: Organisation, *, attendees: int = 1,
+                user_id: int | None = None) -> Registration:
+    """One tap at the check-in desk: a group that is here (not registered, or on the waiting list)
+    is confirmed, checked in and seated at the best table with room (``breakouts.seat_arrival``)."""
+    from .breakouts import seat_arrival
+
+    existing = active_registration(meeting, organisation)
+    if existing is None:
+        registration, _token = register(meeting, organisation, attendees=attendees, source="walkin",
+                                        ignore_window=True, walk_in=True)
+    else:
+        registration = existing
+        if registration.status == RegistrationStatus.WAITLISTED:
+            lock_meeting(meeting)
+            registration.status = RegistrationStatus.CONFIRMED
+            registration.promoted_at = utcnow()
+            db.session.flush()
+    check_in(registration, user_id=user_id)
+    seat_arrival(registration, actor_user_id=user_id)
+    return registration
+
+
+def walk_in_candidates(meeting: Meeting, query: str, limit: int = 10) -> list[Organisation]:
+    """Groups of the network matching ``query`` that are not confirmed for ``meeting`` (walk-ins)."""
+    query = " ".join((query or "").replace("\x00", "").split())[:100]
+    if not query:
+        return []
+    confirmed = sa.select(Registration.organisation_id).where(
+        Registration.meeting_id == meeting.id, Registration.status == RegistrationStatus.CONFIRMED)
+    pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return list(db.session.scalars(sa.select(Organisation).where(
+        Organisation.network_id == meeting.network_id, Organisation.status != OrganisationStatus.WITHDRAWN,
+        ~Organisation.name_key.startswith("erased:"), Organisation.id.not_in(confirmed),
+        Organisation.name.ilike(pattern, escape="\\"),
+    ).order_by(Organisation.name).limit(limit)))
 
 
 def checkin_stats(meeting: Meeting) -> dict:

@@ -10,20 +10,25 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..accounts.access import organiser_required
-from ..errors import Invalid
+from ..errors import Invalid, NotFound
 from ..extensions import db
 from ..goals.services import all_goals
 from ..organisations.models import Organisation, OrganisationStatus
 from ..spreadsheets import CSV_MIMETYPE, XLSX_MIMETYPE, csv_bytes, download
 from ..templating import current_lang
 from ..timeutil import to_local, to_utc
-from . import breakouts, exports, pdf, services
+from ..organisations.forms import KIND_LABELS
+from . import assignment, breakouts, exports, pdf, services
 from .forms import JointActionForm, MeetingForm, OnBehalfForm
 from .models import RegistrationStatus
 from .public_views import cluster_choices, public_bp, registration_data  # noqa: F401
 
 bp = Blueprint("meetings", __name__, template_folder="templates", url_prefix="/o/<slug>/meetings")
 
+ACTION_LABELS = {"assign": _l("placed"), "move": _l("moved"), "lock": _l("locked"), "unlock": _l("unlocked"),
+                 "release": _l("taken off the table")}
+ACTOR_LABELS = {"optimiser": _l("automatic assignment"), "organiser": _l("organiser"), "system": _l("check-in desk"),
+                "group": _l("the group")}
 STATUS_LABELS = {"confirmed": _l("Confirmed"), "waitlisted": _l("Waiting list"), "cancelled": _l("Cancelled")}
 
 
@@ -95,6 +100,8 @@ def _meeting_data(form: MeetingForm) -> dict:
         "registration_closes_at": (to_utc(datetime.combine(closes + timedelta(days=1), time()))
                                    if closes else None),
         "capacity": form.capacity.data, "per_organisation_limit": form.per_organisation_limit.data,
+        "table_min_people": form.table_min_people.data or 6, "table_max_people": form.table_max_people.data or 8,
+        "table_min_groups": form.table_min_groups.data or 3,
         "programme": _parse_programme(form.programme.data, day), "breakouts": _breakout_setup(),
     }
 
@@ -130,7 +137,8 @@ def edit(slug: str, meeting_id: int):
             "registration_opens": opens.date() if opens else None,
             "registration_closes": (closes - timedelta(days=1)).date() if closes else None,
             "capacity": meeting.capacity, "per_organisation_limit": meeting.per_organisation_limit,
-            "programme": _programme_lines(meeting),
+            "table_min_people": meeting.table_min_people, "table_max_people": meeting.table_max_people,
+            "table_min_groups": meeting.table_min_groups, "programme": _programme_lines(meeting),
         })
         return _form_page(form, meeting)
     form = MeetingForm()
@@ -204,10 +212,13 @@ def cancel(slug: str, meeting_id: int, registration_id: int):
 @organiser_required()
 def checkin(slug: str, meeting_id: int):
     meeting = _meeting(meeting_id)
-    query = request.args.get("q", "")
+    query = request.args.get("q", "")[:100]
+    arrived_id = request.args.get("arrived", type=int)
+    arrived = services.get_registration(meeting, arrived_id) if arrived_id else None
     return render_template("meetings/checkin.html", network=g.network, meeting=meeting, query=query,
                            found=services.search_registrations(meeting, query),
-                           stats=services.checkin_stats(meeting))
+                           walk_ins=services.walk_in_candidates(meeting, query), arrived=arrived,
+                           stats=services.checkin_stats(meeting), lang=current_lang())
 
 
 @bp.get("/<int:meeting_id>/checkin/stats.json")
@@ -228,6 +239,16 @@ def checkin_code(slug: str, meeting_id: int):
                            registration=registration, stats=services.checkin_stats(meeting))
 
 
+@bp.get("/<int:meeting_id>/checkin/registrations/<int:registration_id>")
+@organiser_required()
+def checkin_registration(slug: str, meeting_id: int, registration_id: int):
+    """What the QR code on a printed name tag opens: the group and a check-in button."""
+    meeting = _meeting(meeting_id)
+    registration = services.get_registration(meeting, registration_id)
+    return render_template("meetings/checkin_code.html", network=g.network, meeting=meeting,
+                           registration=registration, stats=services.checkin_stats(meeting))
+
+
 @bp.post("/<int:meeting_id>/checkin/<int:registration_id>")
 @organiser_required()
 def check_in(slug: str, meeting_id: int, registration_id: int):
@@ -236,9 +257,30 @@ def check_in(slug: str, meeting_id: int, registration_id: int):
     name = registration.organisation.name
     if services.check_in(registration, user_id=_user_id()):
         flash(_("%(name)s checked in.", name=name), "success")
+        # Registered after the tables were made: seat them now, as a walk-in would be.
+        if meeting.assignment_summary and registration.table_id is None:
+            breakouts.seat_arrival(registration, actor_user_id=_user_id())
     else:
         flash(_("%(name)s had already checked in; nothing changed.", name=name), "info")
-    return redirect(url_for(".checkin", slug=slug, meeting_id=meeting.id, q=request.form.get("q", "")))
+    return redirect(url_for(".checkin", slug=slug, meeting_id=meeting.id, q=request.form.get("q", ""),
+                            arrived=registration.id))
+
+
+@bp.post("/<int:meeting_id>/checkin/walk-in")
+@organiser_required()
+def walk_in(slug: str, meeting_id: int):
+    """One tap: a group that came without a seat is registered, checked in and seated."""
+    meeting = _meeting(meeting_id)
+    organisation_id = request.form.get("organisation_id", type=int) or 0
+    organisation = db.session.get(Organisation, organisation_id) if services.valid_id(organisation_id) else None
+    if organisation is None or organisation.network_id != g.network.id:
+        raise NotFound("There is no such organisation.")
+    registration = services.add_walk_in(meeting, organisation, attendees=1, user_id=_user_id())
+    if registration.table is None:
+        flash(_("%(name)s checked in, but no table has room: seat them by hand.", name=organisation.name), "error")
+    else:
+        flash(_("%(name)s checked in as a walk-in.", name=organisation.name), "success")
+    return redirect(url_for(".checkin", slug=slug, meeting_id=meeting.id, arrived=registration.id))
 
 
 # --- breakouts --------------------------------------------------------------------------------
@@ -247,20 +289,22 @@ def check_in(slug: str, meeting_id: int, registration_id: int):
 @organiser_required()
 def breakout_page(slug: str, meeting_id: int):
     meeting = _meeting(meeting_id)
-    seating, unseated = breakouts.seating(meeting)
+    seating, _unseated = breakouts.seating(meeting)
     return render_template("meetings/breakouts.html", network=g.network, meeting=meeting, seating=seating,
-                           unseated=unseated, changes=breakouts.assignment_changes(meeting),
-                           actions=breakouts.joint_actions_by_table(meeting),
-                           summary=meeting.assignment_summary, lang=current_lang())
+                           plan=breakouts.plan(meeting), changes=breakouts.assignment_changes(meeting),
+                           actions=breakouts.joint_actions_by_table(meeting), kind_labels=KIND_LABELS,
+                           summary=meeting.assignment_summary, weights=assignment.Weights(), lang=current_lang(),
+                           action_labels=ACTION_LABELS, actor_labels=ACTOR_LABELS)
 
 
 @bp.post("/<int:meeting_id>/breakouts/assign")
 @organiser_required()
 def assign(slug: str, meeting_id: int):
     meeting = _meeting(meeting_id)
-    summary = breakouts.run_assignment(meeting, actor_user_id=_user_id())
-    flash(_("Groups were assigned: %(seated)s seated, %(unassigned)s without a seat.",
-            seated=summary["seated"], unassigned=summary["unassigned"]), "success")
+    arrived_only = request.form.get("arrived_only") == "1"
+    summary = breakouts.run_assignment(meeting, actor_user_id=_user_id(), arrived_only=arrived_only)
+    flash(_("Groups were assigned: %(seated)s seated at %(tables)s tables, %(unassigned)s without a seat.",
+            seated=summary["seated"], tables=summary["tables_used"], unassigned=summary["unassigned"]), "success")
     return redirect(url_for(".breakout_page", slug=slug, meeting_id=meeting.id))
 
 
@@ -333,17 +377,44 @@ def export_tables(slug: str, meeting_id: int, fmt: str):
     meeting = _meeting(meeting_id)
     seating, unseated = breakouts.seating(meeting)
     cluster_id = request.args.get("cluster", type=int)
+    seating = [(t, m) for t, m in seating if m and (not cluster_id or t.cluster_id == cluster_id)]
     if cluster_id:
-        seating = [(t, m) for t, m in seating if t.cluster_id == cluster_id]
         unseated = []
     name = f"meeting-{meeting.id}-tables" + (f"-cluster-{cluster_id}" if cluster_id else "")
     response = _spreadsheet(fmt, exports.TABLE_HEADERS, exports.table_rows(seating, unseated), "분야별 모임", name)
     if response is not None:
         return response
     if fmt == "pdf":
+        plan = breakouts.plan(meeting)
+        if cluster_id:
+            plan.tables = [t for t in plan.tables if t.table.cluster_id == cluster_id]
         actions = breakouts.joint_actions_by_table(meeting)
-        return download(pdf.tables_pdf(meeting, seating, actions), "application/pdf", f"{name}.pdf")
+        return download(pdf.tables_pdf(meeting, plan, actions, overview=not cluster_id), "application/pdf",
+                        f"{name}.pdf")
     raise Invalid("Unknown export format.")
+
+
+@bp.get("/<int:meeting_id>/export/nametags.pdf")
+@organiser_required()
+def export_nametags(slug: str, meeting_id: int):
+    """Name tags for every confirmed person (by table, then group), each with its check-in QR."""
+    meeting = _meeting(meeting_id)
+    regs = services.registrations(meeting, status=RegistrationStatus.CONFIRMED)
+    regs.sort(key=lambda r: (r.table.shown_number if r.table else 10**6, r.organisation.name, r.id))
+    tags = []
+    for r in regs:
+        url = url_for(".checkin_registration", slug=slug, meeting_id=meeting.id, registration_id=r.id, _external=True)
+        names = list(r.attendee_names or []) + [""] * max(0, r.attendees - len(r.attendee_names or []))
+        tags.extend(pdf.NameTag(name=n, group=r.organisation.name, table=r.table, qr=url) for n in names)
+    return download(pdf.nametags_pdf(meeting, tags), "application/pdf", f"meeting-{meeting.id}-nametags.pdf")
+
+
+@bp.get("/<int:meeting_id>/export/tents.pdf")
+@organiser_required()
+def export_tents(slug: str, meeting_id: int):
+    meeting = _meeting(meeting_id)
+    return download(pdf.tents_pdf(meeting, breakouts.plan(meeting)), "application/pdf",
+                    f"meeting-{meeting.id}-table-tents.pdf")
 
 
 @bp.get("/<int:meeting_id>/export/signin.<fmt>")

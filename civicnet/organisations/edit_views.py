@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from ..errors import Conflict, DomainError
 from ..goals.services import all_goals
+from ..meetings.services import group_overview
 from ..pledges.renewals import renew_pledge, renewal_offer
 from ..pledges.services import active_pledge, pledges_of, sign_pledge
 from . import services
@@ -53,7 +54,7 @@ def _page(org, status: int = 200, **forms):
         history=pledges_of(org), pledge_form=pledge_form, reason_form=forms.get("reason_form") or ReasonForm(formdata=None),
         confirm_form=forms.get("confirm_form") or ConfirmForm(formdata=None), kind_labels=KIND_LABELS,
         status_labels=STATUS_LABELS, withdrawn=org.status == OrganisationStatus.WITHDRAWN,
-        **_privacy_context(org, forms.get("consents_form")),
+        meetings=group_overview(org), **_privacy_context(org, forms.get("consents_form")),
         renewal=renewal, renew_form=renew_form, renew_selected=renew_form.selected(),
     ), status
 

@@ -1,4 +1,4 @@
-"""The yearly report as a printable A4 PDF (reportlab; Korean through the HYGothic CID font)."""
+"""The yearly report as a printable A4 PDF (reportlab; Korean in the embedded NanumGothic, ``civicnet.pdfs``)."""
 from __future__ import annotations
 
 import io
@@ -9,25 +9,17 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from xml.sax.saxutils import escape
 
 from ..dashboard.views import kind_label
+from ..pdfs import register_fonts
 from ..timeutil import format_local
 from .data import YearlyReport
 
-FONT = "HYGothic-Medium"
-_registered = False
-
 
 def _font() -> str:
-    global _registered
-    if not _registered:
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-        _registered = True
-    return FONT
+    return register_fonts()
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -62,7 +54,7 @@ def goal_chart(report: YearlyReport, lang: str, width: float = 170 * mm) -> Draw
     """Horizontal bars per SDG in the official colours: groups (full) and pledges (thin)."""
     goals = report.stats.goals
     row_h, label_w = 14, 62 * mm
-    drawing = Drawing(width, row_h * len(goals) + 16)
+    drawing = Drawing(width, row_h * len(goals) + 16, initialFontName=_font())
     top = max([g.groups for g in goals] + [g.pledges for g in goals] + [1])
     span = width - label_w - 50
     for i, g in enumerate(goals):
@@ -82,7 +74,7 @@ def goal_chart(report: YearlyReport, lang: str, width: float = 170 * mm) -> Draw
 def cluster_chart(report: YearlyReport, lang: str, width: float = 170 * mm) -> Drawing:
     rows = report.stats.clusters
     row_h, label_w = 14, 80 * mm
-    drawing = Drawing(width, row_h * max(len(rows), 1) + 8)
+    drawing = Drawing(width, row_h * max(len(rows), 1) + 8, initialFontName=_font())
     top = max([c.groups for c in rows] + [1])
     span = width - label_w - 30
     for i, c in enumerate(rows):
@@ -103,7 +95,7 @@ def render_pdf(report: YearlyReport, lang: str) -> bytes:
     doc = SimpleDocTemplate(
         buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm, bottomMargin=16 * mm,
         title=_("%(network)s: yearly report %(year)s", network=network_name, year=report.year),
-        author=network_name, lang=lang,
+        author=network_name, lang=lang, initialFontName=_font(),
     )
     story: list = [
         _p(_("%(network)s: yearly report %(year)s", network=network_name, year=report.year), styles["title"]),

@@ -6,6 +6,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.builders import login, make_user
+from tests.pdfcheck import assert_fonts_embedded, pdf_text
 from tests.dashboard.scenario import expected
 
 
@@ -97,7 +98,9 @@ def test_pdf_is_a4_with_korean_font(client, network, scenario, organiser, lang):
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF")
-    assert b"HYGothic-Medium" in response.data
+    fonts = assert_fonts_embedded(response.data)
+    assert {f["name"].split("+")[-1] for f in fonts} == {"NanumGothic"}
+    assert network.name(lang) in pdf_text(response.data)
     assert b"/MediaBox [ 0 0 595.2756 841.8898 ]" in response.data  # A4
     assert f"report-2024-{lang}.pdf" in response.headers["Content-Disposition"]
 

@@ -50,8 +50,11 @@ def evaluate_single_label(model: SdgModel, examples: list[corpus.Example], profi
 
 
 def korean_figures(examples, results) -> dict:
+    from .training import set_scores
+
     top = [[s["goal"] for s in r["sdgs"]] for r in results]
     return {
+        "set": set_scores([r["suggested"] for r in results], [list(e.sdgs) for e in examples]),
         "n": len(examples),
         "top1_right": float(np.mean([t[0] in e.sdgs for t, e in zip(top, examples)])),
         "main_in_top3": float(np.mean([e.sdgs[0] in t[:3] for t, e in zip(top, examples)])),

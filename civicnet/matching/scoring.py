@@ -11,6 +11,7 @@ vectors and one over the lexical features (Korean character n-grams carry words 
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from dataclasses import dataclass, field
 
@@ -297,20 +298,76 @@ def score_texts(model: SdgModel, texts: list[str], profile: NetworkProfile,
     results = []
     for i, text in enumerate(texts):
         p = probs[i]
-        thresholds = model.thresholds * (scale_ko if text_language(text) == "ko" else 1.0)
         order = np.argsort(-p, kind="stable")
         sdgs = [{"goal": int(g + 1), "score": round(float(p[g]), 4)} for g in order]
-        suggested = [int(g + 1) for g in order if p[g] >= thresholds[g]] if has_content[i] else []
+        suggested = pre_ticked(p, order, model.thresholds, text_language(text), params, scale_ko) \
+            if has_content[i] else []
         cl = []
         if keys:
             c_order = np.argsort(-clusters[i], kind="stable")
             cl = [{"key": keys[j], "score": round(float(clusters[i, j]), 4)} for j in c_order]
         reader = lang or text_language(text)
         explain = list(dict.fromkeys(suggested + [int(g + 1) for g in order[: params["reasons_top"]]]))
-        reasons = ({str(g): model.closest_targets(vectors[i], g, reader, sims=target_sims[i]) for g in explain}
-                   if has_content[i] else {})
+        reasons = {}
+        if has_content[i]:
+            words = leading_words(model, text, explain)
+            reasons = {str(g): [{**t, "words": words.get(g, [])}
+                                for t in model.closest_targets(vectors[i], g, reader, sims=target_sims[i])]
+                       for g in explain}
         results.append({"sdgs": sdgs, "suggested": suggested, "clusters": cl, "reasons": reasons})
     return results
+
+
+_WORD = re.compile(r"[^\W_][\w'’·-]*[^\W_]|[^\W\d_]", re.U)
+MAX_EXPLAINED_WORDS = 60
+
+
+def leading_words(model: SdgModel, text: str, goals: list[int], k: int = 3) -> dict[int, list[str]]:
+    """Per goal, up to ``k`` words of ``text`` (as written, first occurrence order) that speak most
+    for that goal: each distinct word is scored alone by the lexical head (its word, character
+    n-gram and keyword features), as that goal's logit above the mean of all goals; a word counts
+    only for the three goals it speaks for most (so 'our', 'neighbourhood' explain nothing)."""
+    seen: dict[str, int] = {}
+    for m in _WORD.finditer(text[:LEXICAL_MAX_CHARS]):
+        word = m.group(0)
+        if len(word) >= 2 and word.lower() not in seen and not word.isdigit():
+            seen[word.lower()] = len(seen)
+            if len(seen) >= MAX_EXPLAINED_WORDS:
+                break
+    if not seen or not goals:
+        return {}
+    words = list(seen)
+    logits = model.vectorizer.logits(words, model.lex_coef, model.lex_intercept) - model.lex_intercept
+    lift = logits - logits.mean(axis=1, keepdims=True)
+    originals = {}
+    for m in _WORD.finditer(text[:LEXICAL_MAX_CHARS]):
+        originals.setdefault(m.group(0).lower(), m.group(0))
+    # A word speaks for a goal when that goal is among the word's own three strongest.
+    third = -np.sort(-lift, axis=1)[:, 2]
+    out = {}
+    for g in goals:
+        col = np.where(lift[:, g - 1] >= third, lift[:, g - 1], -np.inf)
+        best = [j for j in np.argsort(-col, kind="stable")[:k] if col[j] > 0.5]
+        out[g] = [originals.get(words[j], words[j]) for j in sorted(best, key=lambda j: seen[words[j]])]
+    return out
+
+
+def pre_ticked(p: np.ndarray, order: np.ndarray, thresholds: np.ndarray, lang: str, params: dict,
+               scale_ko: float = 1.0) -> list[int]:
+    """The goals to pre-tick, best first.
+
+    Models trained with a pre-tick rule (``params["pretick"]``, per language): the top goal, then
+    each further goal (at most ``pretick_max`` in all) scoring at least ``ratio`` x the top score
+    and ``scale`` x its own threshold. Older artefacts: every goal at or above its threshold.
+    """
+    rule = (params.get("pretick") or {}).get(lang)
+    if not rule:
+        thr = thresholds * (scale_ko if lang == "ko" else 1.0)
+        return [int(g + 1) for g in order if p[g] >= thr[g]]
+    top = p[order[0]]
+    limit = int(params.get("pretick_max", 4))
+    return [int(order[0]) + 1] + [int(g) + 1 for g in order[1:limit]
+                                  if p[g] >= rule["ratio"] * top and p[g] >= rule["scale"] * thresholds[g]]
 
 
 def cluster_scores(model: SdgModel, profile: NetworkProfile, vectors: np.ndarray, probs: np.ndarray,

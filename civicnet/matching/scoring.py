@@ -322,6 +322,25 @@ _WORD = re.compile(r"[^\W_][\w'’·-]*[^\W_]|[^\W\d_]", re.U)
 MAX_EXPLAINED_WORDS = 60
 
 
+_lift_lock = threading.Lock()
+MAX_CACHED_WORDS = 200_000
+
+
+def _word_lifts(model: SdgModel, words: list[str]) -> np.ndarray:
+    """(len(words), 17): each word's lexical logits alone, above the mean over goals. Memoised per
+    model (words repeat across a network's texts; ~100 bytes a word, bounded)."""
+    cache = model.__dict__.setdefault("_word_lifts", {})
+    missing = [w for w in words if w not in cache]
+    if missing:
+        logits = model.vectorizer.logits(missing, model.lex_coef, model.lex_intercept) - model.lex_intercept
+        lifts = (logits - logits.mean(axis=1, keepdims=True)).astype(np.float32)
+        with _lift_lock:
+            if len(cache) + len(missing) > MAX_CACHED_WORDS:
+                cache.clear()
+            cache.update(zip(missing, lifts))
+    return np.stack([cache[w] if w in cache else _word_lifts(model, [w])[0] for w in words])
+
+
 def leading_words(model: SdgModel, text: str, goals: list[int], k: int = 3) -> dict[int, list[str]]:
     """Per goal, up to ``k`` words of ``text`` (as written, first occurrence order) that speak most
     for that goal: each distinct word is scored alone by the lexical head (its word, character
@@ -337,8 +356,7 @@ def leading_words(model: SdgModel, text: str, goals: list[int], k: int = 3) -> d
     if not seen or not goals:
         return {}
     words = list(seen)
-    logits = model.vectorizer.logits(words, model.lex_coef, model.lex_intercept) - model.lex_intercept
-    lift = logits - logits.mean(axis=1, keepdims=True)
+    lift = _word_lifts(model, words)
     originals = {}
     for m in _WORD.finditer(text[:LEXICAL_MAX_CHARS]):
         originals.setdefault(m.group(0).lower(), m.group(0))

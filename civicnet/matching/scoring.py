@@ -320,6 +320,8 @@ def score_texts(model: SdgModel, texts: list[str], profile: NetworkProfile,
 
 _WORD = re.compile(r"[^\W_][\w'’·-]*[^\W_]|[^\W\d_]", re.U)
 MAX_EXPLAINED_WORDS = 60
+WORD_MIN_LIFT = 2.0
+WORD_SHARE = 0.6
 
 
 _lift_lock = threading.Lock()
@@ -344,8 +346,8 @@ def _word_lifts(model: SdgModel, words: list[str]) -> np.ndarray:
 def leading_words(model: SdgModel, text: str, goals: list[int], k: int = 3) -> dict[int, list[str]]:
     """Per goal, up to ``k`` words of ``text`` (as written, first occurrence order) that speak most
     for that goal: each distinct word is scored alone by the lexical head (its word, character
-    n-gram and keyword features), as that goal's logit above the mean of all goals; a word counts
-    only for the three goals it speaks for most (so 'our', 'neighbourhood' explain nothing)."""
+    n-gram and keyword features), as that goal's logit above the mean of all goals; only clear,
+    distinctive words count (so 'monthly' or 'the' explain nothing)."""
     seen: dict[str, int] = {}
     for m in _WORD.finditer(text[:LEXICAL_MAX_CHARS]):
         word = m.group(0)
@@ -360,12 +362,14 @@ def leading_words(model: SdgModel, text: str, goals: list[int], k: int = 3) -> d
     originals = {}
     for m in _WORD.finditer(text[:LEXICAL_MAX_CHARS]):
         originals.setdefault(m.group(0).lower(), m.group(0))
-    # A word speaks for a goal when that goal is among the word's own three strongest.
-    third = -np.sort(-lift, axis=1)[:, 2]
+    # A word speaks for a goal when its lift there is clear (>= WORD_MIN_LIFT) and close to the
+    # word's strongest goal (>= WORD_SHARE of it): 'river' explains SDG 6, not also SDG 14.
+    strongest = lift.max(axis=1)
     out = {}
     for g in goals:
-        col = np.where(lift[:, g - 1] >= third, lift[:, g - 1], -np.inf)
-        best = [j for j in np.argsort(-col, kind="stable")[:k] if col[j] > 0.5]
+        col = lift[:, g - 1]
+        col = np.where((col >= WORD_MIN_LIFT) & (col >= WORD_SHARE * strongest), col, -np.inf)
+        best = [j for j in np.argsort(-col, kind="stable")[:k] if np.isfinite(col[j])]
         out[g] = [originals.get(words[j], words[j]) for j in sorted(best, key=lambda j: seen[words[j]])]
     return out
 
@@ -382,6 +386,8 @@ def pre_ticked(p: np.ndarray, order: np.ndarray, thresholds: np.ndarray, lang: s
     if not rule:
         thr = thresholds * (scale_ko if lang == "ko" else 1.0)
         return [int(g + 1) for g in order if p[g] >= thr[g]]
+    if rule.get("thresholds"):  # this language's own per-goal thresholds
+        thresholds = np.asarray(rule["thresholds"])
     top = p[order[0]]
     limit = int(params.get("pretick_max", 4))
     return [int(order[0]) + 1] + [int(g) + 1 for g in order[1:limit]

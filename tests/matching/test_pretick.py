@@ -28,11 +28,28 @@ def test_pre_tick_rule_top_goal_then_ratio_and_own_threshold():
     params["pretick_max"] = 2
     assert pre_ticked(p, order, thresholds, "ko", params) == [6, 15]
     # the top goal is always pre-ticked, however low: a text with content never gets nothing
+    params["pretick"]["ko"] = {"ratio": 0.1, "scale": 1.0}
     assert pre_ticked(p, order, np.full(17, 0.9), "ko", params) == [6]
     # artefacts without a rule: every goal at or above its own threshold (may be none)
     assert pre_ticked(p, order, np.full(17, 0.9), "ko", {}) == []
+    # a language with its own per-goal thresholds uses them instead of the shared ones
+    params = {"pretick": {"ko": {"ratio": 0.0, "scale": 1.0, "thresholds": [0.04] * 17}}, "pretick_max": 3}
+    assert pre_ticked(p, order, np.full(17, 0.9), "ko", params) == [6, 15, 4]
     sets = training.pretick_sets(np.vstack([p, p]), thresholds, 0.5, 1.0)
     assert sets == [[6, 15], [6, 15]]
+
+
+def test_vectorised_rule_and_scores_agree_with_the_plain_ones():
+    rng = np.random.default_rng(0)
+    p = rng.dirichlet(np.full(17, 0.3), size=120)
+    thr = rng.uniform(0.1, 0.5, 17)
+    gold = [tuple(int(g) for g in rng.choice(np.arange(1, 18), size=rng.integers(1, 4), replace=False))
+            for _ in range(120)]
+    for ratio, scale in ((0.3, 0.5), (0.0, 0.1), (0.9, 1.6)):
+        sets = training.pretick_sets(p, thr, ratio, scale)
+        mask = training._pretick_masks(p, thr, ratio, scale)
+        assert [sorted(s) for s in sets] == [sorted((np.flatnonzero(row) + 1).tolist()) for row in mask]
+        assert abs(training.set_scores(sets, gold)["f1"] - training._set_f1(mask, training._truth(gold))) < 1e-12
 
 
 def test_set_scores_match_the_issue_definition():

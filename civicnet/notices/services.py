@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import Invalid, NotFound
 from ..extensions import db
+from ..queue import enqueue_after_commit
 from ..networks.models import Cluster, Network
 from ..organisations.models import Organisation, OrganisationStatus
 from ..timeutil import to_local, utcnow
@@ -277,10 +278,9 @@ def schedule_due_reminders(now: datetime | None = None, offsets: list[int] | Non
         from ..meetings.models import Meeting
     except ImportError:  # pragma: no cover - meetings domain not installed
         return []
-    from .settings import reminder_offsets
 
     now = now or utcnow()
-    offsets = offsets if offsets is not None else reminder_offsets(current_app)
+    offsets = offsets if offsets is not None else current_app.config["NOTICES_REMINDER_OFFSETS"]
     if not offsets:
         return []
     horizon = now + timedelta(minutes=max(offsets))
@@ -323,9 +323,7 @@ def notify_member(organisation_id: int, network_id: int, body_ko: str, body_en: 
     db.session.add(Delivery(notice_id=notice.id, organisation_id=organisation_id, chat_ref_id=chat.id,
                             state=DeliveryState.PENDING, attempts=0))
     db.session.flush()
-    from .tasks import enqueue_after_commit
-
-    enqueue_after_commit(notice.id)
+    enqueue_after_commit("notices.deliver", notice.id)
     return notice
 
 

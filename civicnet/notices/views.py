@@ -14,7 +14,7 @@ from ..organisations.services import get_organisation
 from . import services
 from .forms import ConfirmForm, NoticeForm
 from .models import AudienceKind, DeliveryState
-from .tasks import enqueue_after_commit
+from ..queue import enqueue_after_commit
 
 bp = Blueprint("notices", __name__, template_folder="templates", url_prefix="/o/<slug>/notices")
 
@@ -63,7 +63,7 @@ def new(slug: str):
         audience, ref = _parse_target(form.target.data)
         notice = services.create_notice(g.network, form.body_ko.data, form.body_en.data, audience, ref,
                                         user_id=current_user.id)
-        enqueue_after_commit(notice.id)
+        enqueue_after_commit("notices.deliver", notice.id)
         flash(_("The notice is on its way."), "success")
         return redirect(url_for(".status", slug=slug, notice_id=notice.id))
     status = 422 if form.errors else 200
@@ -85,7 +85,7 @@ def retry(slug: str, notice_id: int):
     notice = services.get_notice(g.network, notice_id)
     if form.validate_on_submit():
         count = services.retry_failed(notice)
-        enqueue_after_commit(notice.id)
+        enqueue_after_commit("notices.deliver", notice.id)
         flash(_("%(count)d failed deliveries will be sent again.", count=count), "success")
     return redirect(url_for(".status", slug=slug, notice_id=notice.id))
 

@@ -59,6 +59,7 @@ class ClusterScoreSchema(Schema):
 class ReasonSchema(Schema):
     target = fields.String()
     text = fields.String()
+    words = fields.List(fields.String(), metadata={"description": "words of the text that speak most for the goal"})
 
 
 class ClassificationSchema(Schema):

@@ -98,17 +98,35 @@ def classify_command(slug: str, input_file, output_file, batch: int) -> None:
 @sdg_cli.command("rescore")
 @click.option("--network", "slug", default="cheongju", show_default=True)
 @click.option("--learn/--no-learn", default=True, help="First record organiser confirmations as examples.")
+@click.option("--apply", "apply_", is_flag=True,
+              help="Also make the suggestions the SDGs and cluster of groups whose SDGs nobody confirmed "
+                   "(marked 'suggested' for organisers to review).")
+@click.option("--batch", "batch_size", default=500, show_default=True, type=click.IntRange(1, 10000),
+              help="Groups per batch; each batch is committed, so memory stays flat.")
 @with_appcontext
-def rescore_command(slug: str, learn: bool) -> None:
-    """Re-score all groups of a network (after a model update)."""
+def rescore_command(slug: str, learn: bool, apply_: bool, batch_size: int) -> None:
+    """Re-score all groups of a network (after a model update), in committed batches."""
     from ..extensions import db
     from ..networks.services import get_network
     from .services import rescore_network
 
+    done = {"n": 0}
+
+    def after_batch() -> None:
+        db.session.commit()
+        db.session.expunge_all()  # drop the batch's rows: memory stays flat at any network size
+        done["n"] += 1
+        if done["n"] % 10 == 0:
+            click.echo(f"  {done['n'] * batch_size} groups ...", err=True)
+
     try:
-        n = rescore_network(get_network(slug), learn=learn)
+        report = rescore_network(get_network(slug), learn=learn, apply=apply_, batch_size=batch_size,
+                                 after_batch=after_batch)
     except DomainError as exc:
-        click.echo(f"error: {exc.message % exc.params if exc.params else exc.message}", err=True)
+        db.session.rollback()
+        click.echo(f"error: {exc.untranslated()}", err=True)
         sys.exit(1)
     db.session.commit()
-    click.echo(f"re-scored {n} groups of {slug}")
+    click.echo(f"re-scored {report.scored} groups of {slug}")
+    if apply_:
+        click.echo(f"applied suggested SDGs to {report.applied} groups whose SDGs nobody had confirmed")

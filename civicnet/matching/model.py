@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .encoders import Encoder, clean_text, get_encoder
+from .encoders import Encoder, clean_text, get_encoder, usable_spec
 from .lexical import LexicalFeatures
 
 MODELS_DIR = Path(os.environ.get("CIVICNET_MODELS_DIR", Path(__file__).resolve().parents[2] / "models"))
@@ -146,7 +146,7 @@ def get_model() -> SdgModel:
             if _model is None:
                 # Load the encoder weights in a second thread while the artefact is read
                 # (both mostly decompress outside the GIL): ~1 s off the start-up.
-                spec = (os.environ.get("CIVICNET_ENCODER") or "use").strip()
+                spec = usable_spec()  # e5 needs x86-64 + AVX2: otherwise USE, with one log line
                 failed: list[BaseException] = []
 
                 def warm() -> None:
@@ -157,7 +157,7 @@ def get_model() -> SdgModel:
 
                 loader = threading.Thread(target=warm, name="civicnet-encoder-load", daemon=True)
                 loader.start()
-                model = load_model()
+                model = load_model(encoder_name=spec)
                 loader.join()
                 if failed:
                     raise failed[0]

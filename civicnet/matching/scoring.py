@@ -11,6 +11,7 @@ vectors and one over the lexical features (Korean character n-grams carry words 
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from dataclasses import dataclass, field
 
@@ -297,20 +298,100 @@ def score_texts(model: SdgModel, texts: list[str], profile: NetworkProfile,
     results = []
     for i, text in enumerate(texts):
         p = probs[i]
-        thresholds = model.thresholds * (scale_ko if text_language(text) == "ko" else 1.0)
         order = np.argsort(-p, kind="stable")
         sdgs = [{"goal": int(g + 1), "score": round(float(p[g]), 4)} for g in order]
-        suggested = [int(g + 1) for g in order if p[g] >= thresholds[g]] if has_content[i] else []
+        suggested = pre_ticked(p, order, model.thresholds, text_language(text), params, scale_ko) \
+            if has_content[i] else []
         cl = []
         if keys:
             c_order = np.argsort(-clusters[i], kind="stable")
             cl = [{"key": keys[j], "score": round(float(clusters[i, j]), 4)} for j in c_order]
         reader = lang or text_language(text)
         explain = list(dict.fromkeys(suggested + [int(g + 1) for g in order[: params["reasons_top"]]]))
-        reasons = ({str(g): model.closest_targets(vectors[i], g, reader, sims=target_sims[i]) for g in explain}
-                   if has_content[i] else {})
+        reasons = {}
+        if has_content[i]:
+            words = leading_words(model, text, explain)
+            reasons = {str(g): [{**t, "words": words.get(g, [])}
+                                for t in model.closest_targets(vectors[i], g, reader, sims=target_sims[i])]
+                       for g in explain}
         results.append({"sdgs": sdgs, "suggested": suggested, "clusters": cl, "reasons": reasons})
     return results
+
+
+_WORD = re.compile(r"[^\W_][\w'’·-]*[^\W_]|[^\W\d_]", re.U)
+MAX_EXPLAINED_WORDS = 60
+WORD_MIN_LIFT = 2.0
+WORD_SHARE = 0.6
+
+
+_lift_lock = threading.Lock()
+MAX_CACHED_WORDS = 200_000
+
+
+def _word_lifts(model: SdgModel, words: list[str]) -> np.ndarray:
+    """(len(words), 17): each word's lexical logits alone, above the mean over goals. Memoised per
+    model (words repeat across a network's texts; ~100 bytes a word, bounded)."""
+    cache = model.__dict__.setdefault("_word_lifts", {})
+    missing = [w for w in words if w not in cache]
+    if missing:
+        logits = model.vectorizer.logits(missing, model.lex_coef, model.lex_intercept) - model.lex_intercept
+        lifts = (logits - logits.mean(axis=1, keepdims=True)).astype(np.float32)
+        with _lift_lock:
+            if len(cache) + len(missing) > MAX_CACHED_WORDS:
+                cache.clear()
+            cache.update(zip(missing, lifts))
+    return np.stack([cache[w] if w in cache else _word_lifts(model, [w])[0] for w in words])
+
+
+def leading_words(model: SdgModel, text: str, goals: list[int], k: int = 3) -> dict[int, list[str]]:
+    """Per goal, up to ``k`` words of ``text`` (as written, first occurrence order) that speak most
+    for that goal: each distinct word is scored alone by the lexical head (its word, character
+    n-gram and keyword features), as that goal's logit above the mean of all goals; only clear,
+    distinctive words count (so 'monthly' or 'the' explain nothing)."""
+    seen: dict[str, int] = {}
+    for m in _WORD.finditer(text[:LEXICAL_MAX_CHARS]):
+        word = m.group(0)
+        if len(word) >= 2 and word.lower() not in seen and not word.isdigit():
+            seen[word.lower()] = len(seen)
+            if len(seen) >= MAX_EXPLAINED_WORDS:
+                break
+    if not seen or not goals:
+        return {}
+    words = list(seen)
+    lift = _word_lifts(model, words)
+    originals = {}
+    for m in _WORD.finditer(text[:LEXICAL_MAX_CHARS]):
+        originals.setdefault(m.group(0).lower(), m.group(0))
+    # A word speaks for a goal when its lift there is clear (>= WORD_MIN_LIFT) and close to the
+    # word's strongest goal (>= WORD_SHARE of it): 'river' explains SDG 6, not also SDG 14.
+    strongest = lift.max(axis=1)
+    out = {}
+    for g in goals:
+        col = lift[:, g - 1]
+        col = np.where((col >= WORD_MIN_LIFT) & (col >= WORD_SHARE * strongest), col, -np.inf)
+        best = [j for j in np.argsort(-col, kind="stable")[:k] if np.isfinite(col[j])]
+        out[g] = [originals.get(words[j], words[j]) for j in sorted(best, key=lambda j: seen[words[j]])]
+    return out
+
+
+def pre_ticked(p: np.ndarray, order: np.ndarray, thresholds: np.ndarray, lang: str, params: dict,
+               scale_ko: float = 1.0) -> list[int]:
+    """The goals to pre-tick, best first.
+
+    Models trained with a pre-tick rule (``params["pretick"]``, per language): the top goal, then
+    each further goal (at most ``pretick_max`` in all) scoring at least ``ratio`` x the top score
+    and ``scale`` x its own threshold. Older artefacts: every goal at or above its threshold.
+    """
+    rule = (params.get("pretick") or {}).get(lang)
+    if not rule:
+        thr = thresholds * (scale_ko if lang == "ko" else 1.0)
+        return [int(g + 1) for g in order if p[g] >= thr[g]]
+    if rule.get("thresholds"):  # this language's own per-goal thresholds
+        thresholds = np.asarray(rule["thresholds"])
+    top = p[order[0]]
+    limit = int(params.get("pretick_max", 4))
+    return [int(order[0]) + 1] + [int(g) + 1 for g in order[1:limit]
+                                  if p[g] >= rule["ratio"] * top and p[g] >= rule["scale"] * thresholds[g]]
 
 
 def cluster_scores(model: SdgModel, profile: NetworkProfile, vectors: np.ndarray, probs: np.ndarray,

@@ -7,6 +7,7 @@ lazily and thread-safely, so calling it per request is cheap.
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -173,6 +174,11 @@ def suggest_for_organisation(org, *, store: bool = True) -> dict:
     return result
 
 
+def store_suggestion(org, result: dict) -> None:
+    """Record ``result`` as the group's last suggestion (flushes)."""
+    _store_suggestion(org, result)
+
+
 def _store_suggestion(org, result: dict) -> None:
     from ..extensions import db
     from ..organisations.models import GoalSource, OrganisationGoal
@@ -242,25 +248,165 @@ def collect_confirmations(network) -> int:
     return n
 
 
-def rescore_network(network, *, learn: bool = True) -> int:
-    """Re-score every group of ``network`` (after a model update). Returns how many."""
+RESCORE_BATCH = 500
+
+
+@dataclass
+class RescoreReport:
+    scored: int = 0
+    applied: int = 0          # groups whose suggested SDGs (and cluster) were applied
+    applied_goals: dict[int, list[int]] = field(default_factory=dict)  # group id -> SDGs applied
+
+
+def needs_goals(org) -> bool:
+    """No person confirmed the group's SDGs: none selected, or only suggestions left as they were."""
+    from ..organisations.models import GoalSource
+
+    kept = [link for link in org.goal_links if link.selected]
+    return all(link.source == GoalSource.SUGGESTED for link in kept)
+
+
+def apply_suggestion(org, result: dict, *, actor_kind: str = "system", actor_user_id: int | None = None,
+                     source: str | None = None) -> list[int]:
+    """Make the classifier's suggestion the group's SDGs (and its cluster when it has none, or only a
+    suggested one). ``source`` defaults to 'suggested' (reviewable: organisers see the goals came
+    from the classifier); an organiser accepting them passes actor_kind='organiser'. Returns the
+    SDGs applied (empty when there was nothing to apply). Flushes, never commits."""
+    from ..organisations import services as org_services
+    from ..organisations.models import GoalSource
+
+    goals = [int(g) for g in result.get("suggested") or []]
+    if not goals:
+        return []
+    scores = {s["goal"]: s["score"] for s in result.get("sdgs") or []}
+    organiser = actor_kind == "organiser"
+    if organiser:
+        org_services.set_goals(org, goals, actor_kind="organiser", actor_user_id=actor_user_id)
+    else:
+        org_services.set_goals(org, goals, actor_kind=actor_kind, actor_user_id=actor_user_id,
+                               suggestions={g: scores.get(g, 0.0) for g in goals})
+        for link in org.goal_links:  # ticked from a suggestion, nobody chose it yet
+            if link.selected and link.goal_number in goals:
+                link.source = source or GoalSource.SUGGESTED
+    clusters = result.get("clusters") or []
+    if clusters and (org.cluster is None or org.cluster_source == GoalSource.SUGGESTED or organiser):
+        key = clusters[0]["key"]
+        if org.cluster is None or org.cluster.key != key or organiser:
+            org_services.set_cluster(org, key, actor_kind=actor_kind, actor_user_id=actor_user_id,
+                                     source=None if organiser else GoalSource.SUGGESTED)
+    return goals
+
+
+def rescore_network(network, *, learn: bool = True, apply: bool = False, batch_size: int = RESCORE_BATCH,
+                    after_batch=None) -> RescoreReport:
+    """Re-score every group of ``network`` (after a model update), ``batch_size`` groups at a time.
+
+    With ``apply``, groups whose SDGs nobody confirmed (``needs_goals``) get the suggestion as their
+    SDGs and cluster (source 'suggested', for organisers to review). ``after_batch()`` runs after
+    each batch is flushed: the CLI commits there and clears the session, so memory stays flat at
+    any network size (the service itself never commits).
+    """
     from ..extensions import db
     from ..organisations.models import Organisation
 
     if isinstance(network, str):
         network = _resolve(network)[1]
+    network_id, slug = network.id, network.slug
     if learn:
         collect_confirmations(network)
-    orgs = db.session.scalars(sa.select(Organisation).where(Organisation.network_id == network.id)
-                              .options(selectinload(Organisation.goal_links))
-                              .order_by(Organisation.id)).all()
-    # One classification per reader language for the whole network, not one call per group.
-    by_lang: dict[str | None, list] = {}
-    for org in orgs:
-        by_lang.setdefault(org.language or None, []).append(org)
-    for lang, group in by_lang.items():
-        results = classify_texts([org.activities or "" for org in group], network, lang=lang,
-                                 ids=[org.id for org in group])
-        for org, result in zip(group, results):
-            _store_suggestion(org, result)
-    return len(orgs)
+    ids = db.session.scalars(sa.select(Organisation.id).where(Organisation.network_id == network_id)
+                             .order_by(Organisation.id)).all()
+    report = RescoreReport()
+    for start in range(0, len(ids), batch_size):
+        orgs = db.session.scalars(sa.select(Organisation).where(Organisation.id.in_(ids[start:start + batch_size]))
+                                  .options(selectinload(Organisation.goal_links), selectinload(Organisation.cluster))
+                                  .order_by(Organisation.id)).all()
+        # One classification per reader language in the batch, not one call per group.
+        by_lang: dict[str | None, list] = {}
+        for org in orgs:
+            by_lang.setdefault(org.language or None, []).append(org)
+        for lang, group in by_lang.items():
+            results = classify_texts([org.activities or "" for org in group], slug, lang=lang,
+                                     ids=[org.id for org in group])
+            for org, result in zip(group, results):
+                _store_suggestion(org, result)
+                if apply and not org.is_erased and needs_goals(org):
+                    applied = apply_suggestion(org, result)
+                    if applied:
+                        report.applied += 1
+                        report.applied_goals[org.id] = applied
+        report.scored += len(orgs)
+        db.session.flush()
+        if after_batch is not None:
+            after_batch()
+    return report
+
+
+# --- organisers accept suggestions in bulk ------------------------------------------------
+
+def groups_needing_goals_select(network):
+    """Groups of ``network`` (not withdrawn, not erased) whose SDGs no person confirmed: no selected
+    SDG other than a classifier suggestion left as it was."""
+    from ..organisations.models import GoalSource, Organisation, OrganisationGoal, OrganisationStatus
+
+    confirmed = sa.select(OrganisationGoal.organisation_id).where(
+        OrganisationGoal.organisation_id == Organisation.id, OrganisationGoal.selected.is_(True),
+        OrganisationGoal.source != GoalSource.SUGGESTED.value)
+    return (sa.select(Organisation).where(
+        Organisation.network_id == network.id, Organisation.status != OrganisationStatus.WITHDRAWN.value,
+        ~Organisation.name_key.startswith("erased:"), ~confirmed.exists())
+        .order_by(Organisation.id))
+
+
+def pending_suggestions(network, limit: int = 500) -> tuple[int, list[tuple[object, dict | None]]]:
+    """(how many groups need their SDGs reviewed, [(group, its last suggestion or None)] for the first
+    ``limit`` of them)."""
+    from ..extensions import db
+    from ..organisations.models import Organisation
+    from .models import MatchingSuggestion
+
+    select = groups_needing_goals_select(network)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(select.subquery()))
+    orgs = db.session.scalars(select.options(selectinload(Organisation.goal_links), selectinload(Organisation.cluster))
+                              .limit(limit)).all()
+    records = {r.organisation_id: r.result for r in db.session.scalars(
+        sa.select(MatchingSuggestion).where(MatchingSuggestion.organisation_id.in_([o.id for o in orgs])))} if orgs else {}
+    return total, [(org, records.get(org.id)) for org in orgs]
+
+
+def accept_suggestions(network, organisation_ids: list[int] | None, *, actor_user_id: int | None,
+                       batch_size: int = RESCORE_BATCH) -> list[dict]:
+    """An organiser accepts the classifier's suggestions for the given groups (``None``: every group
+    needing SDGs): each gets the suggested SDGs and top cluster, confirmed by that organiser (so the
+    network learns from them). Groups outside the network, or whose SDGs a person already confirmed,
+    are left alone. Returns what was applied, per group. Flushes, never commits."""
+    from ..extensions import db
+    from ..organisations.models import Organisation
+    from .models import MatchingSuggestion
+
+    select = groups_needing_goals_select(network)
+    if organisation_ids is not None:
+        select = select.where(Organisation.id.in_(sorted({int(i) for i in organisation_ids})))
+    ids = db.session.scalars(select.with_only_columns(Organisation.id)).all()
+    current = model_version()[:64]
+    applied: list[dict] = []
+    for start in range(0, len(ids), batch_size):
+        chunk = ids[start:start + batch_size]
+        orgs = db.session.scalars(sa.select(Organisation).where(Organisation.id.in_(chunk))
+                                  .options(selectinload(Organisation.goal_links)).order_by(Organisation.id)).all()
+        records = {r.organisation_id: r for r in db.session.scalars(
+            sa.select(MatchingSuggestion).where(MatchingSuggestion.organisation_id.in_(chunk)))}
+        # Suggestions from the current model are used as they were shown; the others are re-scored.
+        stale = [o for o in orgs if o.id not in records or records[o.id].model_version != current]
+        fresh = dict(zip([o.id for o in stale], classify_texts([o.activities or "" for o in stale], network,
+                                                               ids=[o.id for o in stale]))) if stale else {}
+        for org in orgs:
+            result = fresh.get(org.id) or records[org.id].result
+            if org.id in fresh:
+                _store_suggestion(org, result)
+            goals = apply_suggestion(org, result, actor_kind="organiser", actor_user_id=actor_user_id)
+            if goals:
+                applied.append({"id": org.id, "name": org.name, "goals": goals,
+                                "cluster": org.cluster.key if org.cluster is not None else None})
+        db.session.flush()
+    return applied

@@ -31,6 +31,16 @@ MIX_KO_GRID = np.round(np.arange(0.3, 0.81, 0.05), 2)
 AURORA_SCALE = float(os.environ.get("CIVICNET_AURORA_SCALE", "1.0"))
 THRESHOLD_GRID = np.round(np.arange(0.08, 0.71, 0.02), 2)
 THRESHOLD_BOUNDS = (0.12, 0.6)
+# Multi-label heads: an example with several gold SDGs is one training row per SDG; the main
+# (first) SDG keeps the example's weight, every other gold SDG this share of it.
+SECONDARY_WEIGHT = float(os.environ.get("CIVICNET_SECONDARY_WEIGHT", "0.6"))
+# The pre-ticked set: the top goal, plus each further goal (up to PRETICK_MAX in all) whose score
+# reaches both ``ratio`` x the top score and ``scale`` x its own per-goal threshold. ``ratio`` and
+# ``scale`` are chosen per language on out-of-fold scores (never on a test split).
+PRETICK_MAX = 4
+EN_LOCAL_WEIGHT = 0.25
+PRETICK_RATIOS = np.round(np.arange(0.0, 0.91, 0.05), 2)
+PRETICK_SCALES = np.round(np.arange(0.1, 1.61, 0.1), 2)
 
 
 def _limit_threads() -> None:
@@ -70,13 +80,26 @@ def _lexical_matrix(vec, texts, fit: bool = False):
     return hstack([x, kw.matrix(cut)]).tocsr() if kw is not None else x
 
 
-def _fit_heads(texts, vectors, y, weights):
+def expand_labels(label_sets, weights) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row -> example index, label, weight): one row per gold SDG of each example, the main SDG
+    at the example's weight, the others at ``SECONDARY_WEIGHT`` of it."""
+    rows, labels, w = [], [], []
+    for i, goals in enumerate(label_sets):
+        for rank, g in enumerate(dict.fromkeys(goals)):
+            rows.append(i)
+            labels.append(g)
+            w.append(weights[i] * (1.0 if rank == 0 else SECONDARY_WEIGHT))
+    return np.asarray(rows), np.asarray(labels), np.asarray(w)
+
+
+def _fit_heads(texts, vectors, label_sets, weights):
     from sklearn.linear_model import LogisticRegression
 
-    emb = LogisticRegression(C=EMB_C, max_iter=3000, random_state=SEED).fit(vectors, y, sample_weight=weights)
+    rows, y, w = expand_labels(label_sets, weights)
+    emb = LogisticRegression(C=EMB_C, max_iter=3000, random_state=SEED).fit(vectors[rows], y, sample_weight=w)
     vec = make_vectorizer()
     lex_x = _lexical_matrix(vec, texts, fit=True)
-    lex = LogisticRegression(C=LEX_C, max_iter=3000, random_state=SEED).fit(lex_x, y, sample_weight=weights)
+    lex = LogisticRegression(C=LEX_C, max_iter=3000, random_state=SEED).fit(lex_x[rows], y, sample_weight=w)
     return emb, vec, lex
 
 
@@ -136,7 +159,8 @@ def train(encoder_name: str | None = None, log: Callable[[str], None] = print,
     encoder = get_encoder(spec)
     examples = training_examples()
     texts = [e.text for e in examples]
-    y = np.array([e.sdgs[0] for e in examples])
+    y = np.array([e.sdgs[0] for e in examples])  # folds are stratified by the main SDG
+    label_sets = [e.sdgs for e in examples]
     weights = np.array([KOREAN_WEIGHT if e.source.startswith("korean") else 1.0 for e in examples])
     log(f"encoding {len(texts)} training texts with {encoder.name} ...")
     vectors = encoder.encode(texts)
@@ -147,7 +171,7 @@ def train(encoder_name: str | None = None, log: Callable[[str], None] = print,
     oof_lex = np.zeros((len(texts), 17))
     skf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED)
     for k, (tr, te) in enumerate(skf.split(vectors, y)):
-        emb, vec, lex = _fit_heads([texts[i] for i in tr], vectors[tr], y[tr], weights[tr])
+        emb, vec, lex = _fit_heads([texts[i] for i in tr], vectors[tr], [label_sets[i] for i in tr], weights[tr])
         oof_emb[te], oof_lex[te] = _head_proba(emb, vec, lex, [texts[i] for i in te], vectors[te])
         log(f"  fold {k + 1}/{folds} done, {time.time() - started:.0f}s")
     dev = corpus.korean_examples("dev")
@@ -161,7 +185,7 @@ def train(encoder_name: str | None = None, log: Callable[[str], None] = print,
     calib = [i for i, e in enumerate(examples) if e.source == "trail"]
     thresholds = calibrate_thresholds(oof[calib], [examples[i].sdgs for i in calib])
 
-    emb, vec, lex = _fit_heads(texts, vectors, y, weights)
+    emb, vec, lex = _fit_heads(texts, vectors, label_sets, weights)
     log(f"  final heads fitted, {time.time() - started:.0f}s")
 
     # Reasons: SDG targets, one vector per target (mean of its Korean and English titles).
@@ -178,6 +202,9 @@ def train(encoder_name: str | None = None, log: Callable[[str], None] = print,
 
     scoring = tune_cluster_params(oof[dev_idx], vectors[dev_idx], dev, encoder)
     scoring["threshold_scale_ko"] = korean_threshold_scale(oof[dev_idx], dev, thresholds)
+    scoring["pretick"] = choose_pretick(oof, examples, thresholds)
+    scoring["pretick_max"] = PRETICK_MAX
+    log(f"  pre-tick rule: {scoring['pretick']}")
     lexical = LexicalFeatures.from_sklearn(vec)
     kw = keyword_block()
     if kw is not None:
@@ -192,6 +219,7 @@ def train(encoder_name: str | None = None, log: Callable[[str], None] = print,
         "training_data_sha256_16": digest,
         "mix": mix, "aurora_scale": AURORA_SCALE,
         "aurora_terms": len(kw.terms) if kw is not None else 0, "emb_C": EMB_C, "lex_C": LEX_C, "korean_weight": KOREAN_WEIGHT, "seed": SEED,
+        "secondary_weight": SECONDARY_WEIGHT, "labels": "every gold SDG (multi-label rows)",
         "thresholds": {str(g + 1): float(thresholds[g]) for g in range(17)},
         "scoring": scoring,
         "training_seconds": round(time.time() - started, 1),
@@ -231,6 +259,98 @@ def seed_heads(seed: dict, scoring: dict, lexical: LexicalFeatures) -> dict:
             {"keys": keys, "coef": head[0].astype(np.float32), "bias": head[1].astype(np.float32),
              "weight": float(head[2])}
             for name, head in heads.items()}
+
+
+def pretick_sets(probs: np.ndarray, thresholds: np.ndarray, ratio: float, scale: float,
+                 limit: int = PRETICK_MAX) -> list[list[int]]:
+    """The pre-ticked goals per row (best first): the top goal, then further goals scoring at least
+    ``ratio`` x the top score and ``scale`` x their own threshold, at most ``limit`` in all."""
+    order = np.argsort(-probs, axis=1, kind="stable")[:, :limit]
+    out = []
+    for p, o in zip(probs, order):
+        top = p[o[0]]
+        out.append([int(o[0]) + 1] + [int(g) + 1 for g in o[1:] if p[g] >= ratio * top and p[g] >= scale * thresholds[g]])
+    return out
+
+
+def set_scores(pred: list, gold: list) -> dict:
+    """Set precision / recall (means over texts), their F1 (the issue's 'set F1'), and micro-F1."""
+    prec = [len(set(p) & set(t)) / len(p) if p else 0.0 for p, t in zip(pred, gold)]
+    rec = [len(set(p) & set(t)) / len(t) if t else 0.0 for p, t in zip(pred, gold)]
+    tp = sum(len(set(p) & set(t)) for p, t in zip(pred, gold))
+    n_pred, n_gold = sum(len(p) for p in pred), sum(len(t) for t in gold)
+    mp, mr = float(np.mean(prec)) if prec else 0.0, float(np.mean(rec)) if rec else 0.0
+    return {"precision": mp, "recall": mr, "f1": 2 * mp * mr / (mp + mr) if mp + mr else 0.0,
+            "micro_f1": 2 * tp / max(1, n_pred + n_gold),
+            "mean_size": n_pred / max(1, len(pred))}
+
+
+def _pretick_masks(probs: np.ndarray, thresholds: np.ndarray, ratio: float, scale: float,
+                   limit: int = PRETICK_MAX) -> np.ndarray:
+    """(n, 17) bool: the pre-ticked goals of each row (vectorised ``pretick_sets``)."""
+    order = np.argsort(-probs, axis=1, kind="stable")[:, :limit]
+    top_p = np.take_along_axis(probs, order, axis=1)
+    keep = (top_p >= ratio * top_p[:, :1]) & (top_p >= scale * thresholds[order])
+    keep[:, 0] = True
+    mask = np.zeros_like(probs, dtype=bool)
+    np.put_along_axis(mask, order, keep, axis=1)
+    return mask
+
+
+def _truth(label_sets) -> np.ndarray:
+    truth = np.zeros((len(label_sets), 17), dtype=bool)
+    for i, goals in enumerate(label_sets):
+        truth[i, [g - 1 for g in goals]] = True
+    return truth
+
+
+def _set_f1(mask: np.ndarray, truth: np.ndarray) -> float:
+    hit = (mask & truth).sum(axis=1)
+    prec = float(np.mean(hit / np.maximum(1, mask.sum(axis=1))))
+    rec = float(np.mean(hit / np.maximum(1, truth.sum(axis=1))))
+    return 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+
+
+def _macro_f1_mask(mask: np.ndarray, truth: np.ndarray) -> float:
+    tp = (mask & truth).sum(axis=0)
+    support = truth.sum(axis=0)
+    f1 = 2 * tp / np.maximum(1, mask.sum(axis=0) + support)
+    return float(f1[support > 0].mean())
+
+
+def choose_pretick(oof: np.ndarray, examples: list[corpus.Example], thresholds: np.ndarray) -> dict:
+    """Per language, the (ratio, scale) of the pre-tick rule, on out-of-fold scores.
+
+    Korean: set F1 on the Korean-language dev descriptions (several gold SDGs each). English:
+    macro-F1 on the English (TRAIL) training texts — expert-style text, where the per-goal
+    thresholds alone left many texts without any suggestion — plus ``EN_LOCAL_WEIGHT`` x set F1
+    on the English dev descriptions (several SDGs each)."""
+    ko = [i for i, e in enumerate(examples) if e.source == "korean-dev" and e.lang == "ko"]
+    en_local = [i for i, e in enumerate(examples) if e.source == "korean-dev" and e.lang != "ko"]
+    trail = [i for i, e in enumerate(examples) if e.source == "trail"]
+    sets = {name: (oof[idx], _truth([examples[i].sdgs for i in idx]))
+            for name, idx in (("ko", ko), ("en_local", en_local), ("trail", trail))}
+    # Korean may also use per-goal thresholds of its own (calibrated on the same out-of-fold
+    # scores); kept only when that scores better than the English ones scaled.
+    own_ko = calibrate_thresholds(oof[ko], [examples[i].sdgs for i in ko])
+    out = {}
+    for lang in ("ko", "en"):
+        best, best_score = {"ratio": 0.5, "scale": 1.0}, -1.0
+        for variant, thr in (("shared", thresholds), ("own", own_ko)) if lang == "ko" else (("shared", thresholds),):
+            for ratio in PRETICK_RATIOS:
+                for scale in PRETICK_SCALES:
+                    def mask(name):
+                        return _pretick_masks(sets[name][0], thr, ratio, scale), sets[name][1]
+                    if lang == "ko":
+                        score = _set_f1(*mask("ko"))
+                    else:  # expert-style text first; the English descriptions break ties
+                        score = _macro_f1_mask(*mask("trail")) + EN_LOCAL_WEIGHT * _set_f1(*mask("en_local"))
+                    if score > best_score + 1e-9:
+                        best, best_score = {"ratio": float(ratio), "scale": float(scale)}, score
+                        if variant == "own":
+                            best["thresholds"] = [round(float(t), 4) for t in own_ko]
+        out[lang] = {**best, "oof_score": round(best_score, 4)}
+    return out
 
 
 def korean_threshold_scale(probs: np.ndarray, dev: list[corpus.Example], thresholds: np.ndarray) -> float:

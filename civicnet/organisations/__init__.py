@@ -6,6 +6,7 @@ def init_app(app: Flask) -> None:
     from . import models  # noqa: F401
     from .cli import org_cli
     from .edit_views import bp as edit_bp
+    from . import suggestion_views  # noqa: F401  (routes on the organisers blueprint)
     from .organiser_views import bp as organisers_bp
     from .views import bp as registration_bp
 

@@ -40,6 +40,11 @@ def import_command(csv_file: str, slug: str, no_pledge: bool, dry_run: bool) -> 
     click.echo(f"imported {report.created}, skipped {len(report.skipped)}" + (" (dry run)" if dry_run else ""))
     for row, reason in report.skipped:
         click.echo(f"  row {row}: {reason}")
+    if report.suggested:
+        click.echo(f"SDGs and cluster suggested for {report.suggested} rows without SDGs "
+                   "(marked 'suggested': review them on the organisations page)")
+    for row, note in report.notes:
+        click.echo(f"  row {row}: {note}")
 
 
 @org_cli.command("export")

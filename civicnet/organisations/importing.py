@@ -10,13 +10,17 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from ..errors import DomainError
 from ..extensions import db
 from ..networks.models import Network
 from ..pledges.services import sign_pledge
 from . import services
+from ..timeutil import to_utc
 from .consent import consent_text
+from .models import GoalSource
+from .suggestions import classify_many, remember_suggestion
 
 # Header aliases (compared without spaces, case-insensitively) → field.
 ALIASES = {
@@ -33,6 +37,7 @@ ALIASES = {
     "joint_action": ["공동실천행동", "공동실천", "jointaction"],
     "consent": ["개인정보수집·이용동의", "개인정보수집이용동의", "개인정보동의", "동의", "consent"],
     "public_listing": ["공개동의", "공개여부", "publiclisting"],
+    "timestamp": ["타임스탬프", "제출시각", "응답시각", "timestamp", "submittedat"],
 }
 KIND_WORDS = {
     "ngo": ["시민단체", "비영리", "ngo", "npo", "단체"], "cooperative": ["협동조합", "cooperative"],
@@ -49,6 +54,43 @@ class ImportReport:
     created: int = 0
     duplicates: int = 0
     skipped: list[tuple[int, str]] = field(default_factory=list)
+    # Rows without SDGs whose suggested SDGs and cluster were stored (source 'suggested').
+    suggested: int = 0
+    notes: list[tuple[int, str]] = field(default_factory=list)  # imported, with something to check
+
+
+_TS_KO = re.compile(r"^(\d{4})\s*[.\-/]\s*(\d{1,2})\s*[.\-/]\s*(\d{1,2})\.?\s*(오전|오후|AM|PM|am|pm)?\s*"
+                    r"(?:(\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*(오전|오후|AM|PM|am|pm)?$")
+_TS_US = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(AM|PM|am|pm)?$")
+
+
+def parse_timestamp(value: str) -> datetime | None:
+    """A Google Form timestamp as local wall-clock time: '2024. 4. 22 오후 3:12:45' (Korean
+    locale), '2024-04-22 15:12:45', '4/22/2024 15:12:45' (English locale). None if not one."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    m = _TS_KO.match(value)
+    if m:
+        year, month, day = int(m[1]), int(m[2]), int(m[3])
+        hour, minute, second = int(m[5] or 0), int(m[6] or 0), int(m[7] or 0)
+        half = m[4] or m[8]
+    else:
+        m = _TS_US.match(value)
+        if not m:
+            return None
+        month, day, year = int(m[1]), int(m[2]), int(m[3])
+        hour, minute, second = int(m[4]), int(m[5]), int(m[6] or 0)
+        half = m[7]
+    if half:
+        if hour > 12:
+            return None
+        afternoon = half in ("오후", "PM", "pm")
+        hour = hour % 12 + (12 if afternoon else 0)
+    try:
+        return datetime(year, month, day, hour, minute, second)
+    except ValueError:
+        return None
 
 
 def _key(header: str) -> str:
@@ -99,10 +141,12 @@ def import_csv(network: Network, data: bytes | str, *, sign: bool = True) -> Imp
         if needed not in columns:
             report.skipped.append((1, f"missing column: {needed}"))
             return report
-    for number, row in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        cell = {name: (row[i].strip() if i < len(row) else "") for name, i in columns.items()}
+    rows = [(number, row) for number, row in enumerate(reader, start=2) if any(cell.strip() for cell in row)]
+    cells = [{name: (row[i].strip() if i < len(row) else "") for name, i in columns.items()} for _n, row in rows]
+    # Rows without SDGs (no SDG column, or an empty cell): the classifier's suggestion, in batches.
+    unlabelled = [i for i, cell in enumerate(cells) if not _goals(cell.get("goals", "")) and cell["activities"]]
+    results = dict(zip(unlabelled, classify_many(network, [cells[i]["activities"] for i in unlabelled])))
+    for index, ((number, _row), cell) in enumerate(zip(rows, cells)):
         if "consent" in columns and not _yes(cell["consent"]):
             report.skipped.append((number, "no consent to the use of personal data"))
             continue
@@ -110,9 +154,19 @@ def import_csv(network: Network, data: bytes | str, *, sign: bool = True) -> Imp
                                                  "size", "website", "activities")}
         data_row["kind"] = _kind(cell.get("kind", ""))
         data_row["public_listing"] = _yes(cell.get("public_listing", ""))
+        goals = _goals(cell.get("goals", ""))
+        suggestion = results.get(index)
+        scores: dict[int, float] = {}
+        if not goals and suggestion and suggestion.get("suggested"):
+            by_goal = {s["goal"]: s["score"] for s in suggestion.get("sdgs") or []}
+            goals = [int(g) for g in suggestion["suggested"]]
+            scores = {g: float(by_goal.get(g, 0.0)) for g in goals}
+        submitted = parse_timestamp(cell.get("timestamp", ""))
+        if cell.get("timestamp") and submitted is None:
+            report.notes.append((number, "timestamp not understood; the import time is used"))
         try:
             result = services.register_organisation(
-                network, data_row, goals=_goals(cell.get("goals", "")), consent_version="import",
+                network, data_row, goals=goals, suggestions=scores or None, consent_version="import",
                 consent_text=consent_text(network, "ko"), actor_kind="import")
         except DomainError as exc:
             report.skipped.append((number, f"{exc.field or 'row'}: {exc.untranslated()}"))
@@ -122,8 +176,20 @@ def import_csv(network: Network, data: bytes | str, *, sign: bool = True) -> Imp
             report.skipped.append((number, "duplicate of a group already registered"))
             continue
         report.created += 1
-        if sign and result.organisation.goal_numbers:
-            sign_pledge(result.organisation, data_row["representative"] or data_row["name"][:100],
-                        result.organisation.goal_numbers, cell.get("joint_action", "")[:2000], actor_kind="import")
+        org = result.organisation
+        if submitted is not None:  # the form's own time, not the import's
+            org.created_at = org.consented_at = to_utc(submitted)
+        if scores:
+            # Accepted by default, marked 'suggested' so organisers can review them in bulk.
+            report.suggested += 1
+            clusters = suggestion.get("clusters") or []
+            if clusters and org.cluster is None:
+                services.set_cluster(org, clusters[0]["key"], actor_kind="import", source=GoalSource.SUGGESTED)
+            remember_suggestion(org, suggestion)
+        if sign and org.goal_numbers:
+            pledge = sign_pledge(org, data_row["representative"] or data_row["name"][:100],
+                                 org.goal_numbers, cell.get("joint_action", "")[:2000], actor_kind="import")
+            if submitted is not None and pledge is not None and hasattr(pledge, "signed_at"):
+                pledge.signed_at = to_utc(submitted)  # signed when the form was sent
         db.session.flush()
     return report

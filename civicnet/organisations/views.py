@@ -18,7 +18,7 @@ from ..templating import current_lang
 from . import services
 from .consent import CONSENT_VERSION, consent_text, guardian_text, optional_text, stored_text
 from .forms import DetailsForm, KIND_LABELS, RegistrationGoalsForm, RegistrationPledgeForm
-from .suggestions import suggest_goals
+from .suggestions import suggest_goals_explained
 
 bp = Blueprint("organisations", __name__, template_folder="templates")
 STATE_MAX_AGE = 24 * 3600
@@ -65,14 +65,17 @@ def register(slug: str):
         if services.find_existing(network, details["name"], details["email"], details["phone"]):
             return _duplicate(network)
         previous = _peek(network, request.form.get("state"))
-        suggestions = (previous["suggestions"] if previous and previous["details"]["activities"] == details["activities"]
-                       else suggest_goals(network, details["activities"]))
+        if previous and previous["details"]["activities"] == details["activities"]:
+            suggestions, reasons = previous["suggestions"], previous.get("reasons") or {}
+        else:
+            suggestions, reasons = suggest_goals_explained(network, details["activities"], current_lang())
         chosen = previous.get("goals") if previous else None
         state = {"network": network.slug, "details": details, "suggestions": {str(k): v for k, v in suggestions.items()},
+                 "reasons": {str(k): v for k, v in reasons.items()},
                  "goals": chosen or [int(k) for k in suggestions]}
         goals_form = RegistrationGoalsForm(formdata=None, data={"state": _dump(state)})
         return _render("register_goals.html", network, form=goals_form, selected=state["goals"],
-                       suggested=[int(k) for k in suggestions], details=details)
+                       suggested=[int(k) for k in suggestions], details=details, reasons=state["reasons"])
     status = 422 if request.method == "POST" else 200
     return _render("register_details.html", network, status, form=form, state=request.form.get("state"))
 
@@ -98,7 +101,7 @@ def register_goals(slug: str):
         return _render("register_details.html", network, form=details_form, state=_dump(state))
     if not form.validate_on_submit():
         return _render("register_goals.html", network, 422, form=form, details=state["details"],
-                       selected=form.selected(), suggested=suggested)
+                       selected=form.selected(), suggested=suggested, reasons=state.get("reasons") or {})
     state["goals"] = form.goals.cleaned
     pledge_form = RegistrationPledgeForm(formdata=None, data={"state": _dump(state),
                                                               "signer_name": state["details"]["representative"]})
@@ -122,7 +125,8 @@ def register_pledge(slug: str):
     if request.form.get("back"):
         goals_form = RegistrationGoalsForm(formdata=None, data={"state": form.state.data})
         return _render("register_goals.html", network, form=goals_form, details=state["details"],
-                       selected=state["goals"], suggested=[int(k) for k in state["suggestions"]])
+                       selected=state["goals"], suggested=[int(k) for k in state["suggestions"]],
+                       reasons=state.get("reasons") or {})
     lang = current_lang()
     kind = state["details"].get("kind") or ""
     valid = form.validate_on_submit()

@@ -86,3 +86,20 @@ def test_e5_quality_mode_ships_a_current_artefact():
     assert results[1]["sdgs"][0]["goal"] in (1, 2, 3, 10)
     assert results[0]["clusters"][0]["key"] == "nature"
     assert results[2]["suggested"] == [] and results[3]["suggested"] == []
+
+
+def test_e5_falls_back_to_use_with_one_clear_log_line(monkeypatch, caplog):
+    from civicnet.matching import encoders
+
+    monkeypatch.setattr(encoders, "e5_unsupported_reason", lambda: "the CPU has no AVX2")
+    with caplog.at_level("WARNING", logger="civicnet.matching"):
+        assert encoders.usable_spec("e5") == "use"
+        assert encoders.usable_spec("use+e5") == "use"
+    assert [r.getMessage() for r in caplog.records] == [
+        "CIVICNET_ENCODER=e5 is not usable here (the CPU has no AVX2): using the default USE encoder instead",
+        "CIVICNET_ENCODER=use+e5 is not usable here (the CPU has no AVX2): using the default USE encoder instead"]
+    caplog.clear()
+    assert encoders.usable_spec("use") == "use" and not caplog.records
+    monkeypatch.setattr(encoders, "e5_unsupported_reason", lambda: None)
+    assert encoders.usable_spec("e5") == "e5"
+

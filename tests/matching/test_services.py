@@ -125,7 +125,7 @@ def test_suggest_for_organisation_stores_what_was_suggested(app, network):
 def test_rescore_network_scores_every_group_and_learns(app, network):
     make_organisation(network, activities="하천 정화 활동", goals=[6], cluster_key="nature")
     make_organisation(network, activities="노인 무료 급식", goals=[2])
-    assert services.rescore_network(network) == 2
+    assert services.rescore_network(network).scored == 2
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count(MatchingSuggestion.organisation_id))) == 2
     # only the group whose cluster an organiser confirmed becomes an example

@@ -1,0 +1,139 @@
+"""`flask sdg rescore` at network scale: time and peak memory, streamed in batches vs one batch.
+
+A fresh SQLite file (or BENCH_DATABASE_URL, whose schema is reset: give it a database of its own)
+gets the default network and N groups (default 20,000) whose activities are drawn from the
+project's own Korean descriptions plus short synthetic lines (real lengths: a line to a page).
+Then the real command runs in its own process, as an operator would start it, three ways:
+
+- anchor: `flask sdg classify` of the same N texts from a JSON Lines file (classification alone,
+  no database reads or writes) - the honest floor for any rescore;
+- streamed: `flask sdg rescore --apply` with the default batch (500 groups, committed per batch);
+- one batch: `flask sdg rescore --apply --batch N` (every group in the session at once, as the
+  command worked before streaming), for the memory comparison.
+
+Each process's wall time and peak RSS (ru_maxrss of the child) are printed with the ratio to the
+anchor and the targets (<= 10 min, <= 400 MB). Run: .venv/bin/python bench/bench_rescore.py [--n 20000]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.bench_partners import synthetic_texts  # noqa: E402
+
+
+def texts_for(n: int) -> list[str]:
+    from civicnet.matching import corpus
+
+    real = [e.text for e in corpus.korean_examples()]
+    rng = random.Random(n)
+    synth = synthetic_texts(n, seed=n)
+    return [rng.choice(real) if i % 2 else synth[i] for i in range(n)]
+
+
+def populate(url: str, n: int) -> None:
+    import sqlalchemy as sa
+
+    import civicnet
+    from bench.common import migrate_empty_database
+    from civicnet.extensions import db
+    from civicnet.goals.services import load_goals
+    from civicnet.networks.services import load_default_network
+    from civicnet.organisations.models import Organisation
+    from civicnet.timeutil import utcnow
+
+    app = civicnet.create_app({"TESTING": True, "SECRET_KEY": "bench" * 10, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        migrate_empty_database(url)
+        load_goals()
+        network = load_default_network()
+        db.session.commit()
+        now = utcnow()
+        rows = [{"network_id": network.id, "name": f"단체 {i}", "name_key": f"단체{i}", "kind": "ngo",
+                 "representative": "", "email": None, "phone": None, "contact_key": f"bench-{i}", "district": "",
+                 "activities": text, "language": "ko", "status": "registered", "public_listing": False,
+                 "created_at": now, "updated_at": now} for i, text in enumerate(texts_for(n))]
+        for start in range(0, n, 2000):
+            db.session.execute(sa.insert(Organisation), rows[start:start + 2000])
+        db.session.commit()
+
+
+def reset_suggestions(url: str) -> None:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM matching_suggestions"))
+        conn.execute(sa.text("DELETE FROM organisation_goals"))
+        conn.execute(sa.text("DELETE FROM organisation_changes"))
+        conn.execute(sa.text("UPDATE organisations SET cluster_id = NULL, cluster_source = NULL"))
+    engine.dispose()
+
+
+def run(args: list[str], url: str, stdin_path: Path | None = None) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one `flask ...` process."""
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench" * 10, "FLASK_APP": "wsgi:app",
+           "CIVICNET_ENCODER_THREADS": os.environ.get("CIVICNET_ENCODER_THREADS", "2")}
+    code = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+            "p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE); "
+            "dt = time.perf_counter() - t; "
+            "print(dt, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024); "
+            "sys.exit(p.returncode and print(p.stderr.decode()[-2000:], file=sys.stderr) or p.returncode)")
+    cmd = [sys.executable, "-c", code, str(ROOT / ".venv/bin/flask"), *args]
+    with (open(stdin_path, "rb") if stdin_path else open(os.devnull, "rb")) as fh:
+        out = subprocess.run(cmd, cwd=ROOT, env=env, stdin=fh, capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(f"{' '.join(args)} failed:\n{out.stderr}")
+    seconds, rss = out.stdout.split()
+    return float(seconds), float(rss)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=20000)
+    parser.add_argument("--runs", type=int, default=1, help="runs of each command (median printed)")
+    opts = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-rescore-"))
+    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp / 'bench.sqlite'}"
+    started = time.perf_counter()
+    populate(url, opts.n)
+    print(f"{opts.n} groups inserted in {time.perf_counter() - started:.1f} s ({url.split(':')[0]})")
+    jsonl = tmp / "texts.jsonl"
+    jsonl.write_text("".join(json.dumps({"id": i, "text": t}, ensure_ascii=False) + "\n"
+                             for i, t in enumerate(texts_for(opts.n))), encoding="utf-8")
+
+    def median_of(args, stdin=None):
+        samples = []
+        for _ in range(opts.runs):
+            if args[1] == "rescore":
+                reset_suggestions(url)
+            samples.append(run(args, url, stdin))
+        samples.sort()
+        return samples[len(samples) // 2]
+
+    anchor = median_of(["sdg", "classify", "--input", str(jsonl), "--output", os.devnull, "--batch", "500"])
+    streamed = median_of(["sdg", "rescore", "--network", "cheongju", "--apply"])
+    whole = median_of(["sdg", "rescore", "--network", "cheongju", "--apply", "--batch", str(opts.n)])
+    print(f"{'command':<48} {'time':>9} {'peak RSS':>9} {'time / anchor':>14}")
+    for name, (sec, rss) in (("anchor: flask sdg classify (no database)", anchor),
+                             ("flask sdg rescore --apply (batches of 500)", streamed),
+                             (f"flask sdg rescore --apply --batch {opts.n} (one batch)", whole)):
+        print(f"{name:<48} {sec:>8.1f}s {rss:>7.0f}MB {sec / anchor[0]:>13.2f}x")
+    print(f"targets: rescore of 20,000 <= 600 s, peak <= 400 MB -> streamed: {streamed[0]:.0f} s, {streamed[1]:.0f} MB "
+          f"({'met' if streamed[0] <= 600 and streamed[1] <= 400 else 'NOT met'}"
+          f"{'' if opts.n >= 20000 else f', measured at {opts.n}'})")
+
+
+if __name__ == "__main__":
+    main()

@@ -53,7 +53,7 @@ def render_charts(stats: NetworkStats) -> dict:
             desc=_("Registrations and pledges signed per month, %(first)s to %(last)s.",
                    first=charts.month_label(stats.months[0], lang) if stats.months else "-",
                    last=charts.month_label(stats.months[-1], lang) if stats.months else "-"),
-            registrations_label=_("Registrations"), pledges_label=pledges,
+            registrations_label=_("Groups registered"), pledges_label=pledges,
         ),
     }
 

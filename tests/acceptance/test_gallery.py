@@ -189,6 +189,7 @@ def test_gallery(app, network, database_url, browser, axe):
     found: dict[str, list[dict]] = {}
     failures: list[str] = []
     timings: dict[str, float] = {}
+    phases: dict[str, float] = {}
     slug = network.slug
     doc_entries: list[dict] = []
     api_entries: list[dict] = []
@@ -223,9 +224,13 @@ def test_gallery(app, network, database_url, browser, axe):
                         failures.append(f"{spec.name} {variant}: aria-describedby=None")
                     if spec.endpoint == "dashboard.index":
                         failures += [f"{spec.name} {variant}: chart {p}" for p in check_charts(page)]
+                    t1 = time.monotonic()
                     found.setdefault(spec.name, []).extend(audit(axe, page, variant))
+                    t2 = time.monotonic()
                     file = f"{spec.name}--{variant}.png"
                     page.screenshot(path=str(OUT / file), full_page=True, animations="disabled")
+                    for phase, seconds in (("load", t1 - t0), ("axe", t2 - t1), ("png", time.monotonic() - t2)):
+                        phases[phase] = phases.get(phase, 0) + seconds
                     shots[spec.name]["shots"].append({"file": file, "lang": lang, "width": width})
                     timings[spec.name] = timings.get(spec.name, 0) + time.monotonic() - t0
                 flow_page = contexts["public"].new_page()
@@ -255,6 +260,7 @@ def test_gallery(app, network, database_url, browser, axe):
                                audit=found, figures=figures)
     (OUT / "axe.json").write_text(json.dumps(found, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"\ngallery: {index} {figures}")
+    print("seconds per phase:", {k: round(v, 1) for k, v in phases.items()})
     print("slowest pages (s, all variants):", sorted(((round(v, 1), k) for k, v in timings.items()), reverse=True)[:8])
     assert not failures, "\n".join(failures)
     assert not serious, "\n".join(f"{name} {v['variant']}: {v['id']} ({v['impact']}) {v['targets']}"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from civicnet.dashboard.stats import groups_to_place
 from civicnet.extensions import db
+from civicnet.matching.models import MatchingSuggestion
 from civicnet.organisations.models import GoalSource, OrganisationGoal
 from tests.builders import login, make_network, make_organisation
 
@@ -13,6 +14,8 @@ def test_lists_groups_without_cluster_or_goals_oldest_first(network, scenario):
                                                suggested=True, suggested_score=0.4))
     waiting.goal_links.append(OrganisationGoal(goal_number=15, source=GoalSource.SUGGESTED, selected=False,
                                                suggested=True, suggested_score=0.7))
+    db.session.add(MatchingSuggestion(organisation_id=waiting.id, network_id=network.id, model_version="t",
+                                      suggested=[15, 6], top_cluster="nature", result={}))
     make_organisation(network, name="다 정한 모임", goals=[3], cluster_key="welfare")
     make_organisation(network, name="탈퇴", goals=[], status="withdrawn")
     make_organisation(make_network("elsewhere"), name="다른 네트워크", goals=[])
@@ -25,6 +28,7 @@ def test_lists_groups_without_cluster_or_goals_oldest_first(network, scenario):
     citizen, new = items
     assert (citizen.needs_cluster, citizen.needs_goals) == (True, False)
     assert (new.needs_cluster, new.needs_goals, new.suggested_goals) == (True, True, [15, 6])
+    assert new.suggested_cluster.key == "nature" and citizen.suggested_cluster is None
     assert groups_to_place(network, limit=1)[0] == 2 and len(groups_to_place(network, limit=1)[1]) == 1
 
 

@@ -23,9 +23,11 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from civicnet.accounts.services import create_api_token, create_user
+from civicnet.dashboard.stats import groups_to_place
 from civicnet.extensions import db
 from civicnet.meetings import breakouts, services as meetings
 from civicnet.meetings.cli import example_meeting_data
+from civicnet.matching.services import suggest_for_organisation
 from civicnet.meetings.models import Registration, RegistrationStatus
 from civicnet.networks.models import Network
 from civicnet.notices import services as notices
@@ -217,6 +219,12 @@ def seed_ceremony(network: Network, *, groups: int = 189, seed: int = 2024) -> S
                                 with_goals=j % 2 == 0)
         org.created_at = utcnow() - timedelta(days=j + 1)
         recent.append(org)
+
+    # What the registration form does for every group: SDG and cluster suggestions (here only for the
+    # groups an organiser still has to place, so the work-list shows them).
+
+    for item in groups_to_place(network, limit=1000)[1]:
+        suggest_for_organisation(item.organisation)
 
     # An upcoming meeting, full, with a waiting list; our example group holds a seat.
     upcoming_data = example_meeting_data(network, tables=2, seats=6)

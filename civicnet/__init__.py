@@ -31,7 +31,7 @@ DOMAINS = [
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_path=str(config_module.instance_dir()), instance_relative_config=True)
     app.config.update(config_module.from_environment())
     if test_config:
         app.config.update(test_config)
@@ -50,7 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(config_module.INSTANCE_DIR.parent / "migrations"))
+    migrate.init_app(app, db, directory=str(config_module.PROJECT_DIR / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
@@ -63,6 +63,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     db_session.init_app(app)
     errors.register_error_handlers(app)
     templating.init_app(app)
+
+    from . import leases  # noqa: F401  the shared leases table belongs to no domain
 
     for name in DOMAINS:
         importlib.import_module(name).init_app(app)

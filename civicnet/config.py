@@ -1,10 +1,23 @@
-"""Configuration read from the environment (see .env.example)."""
+"""Configuration: the one place that reads the environment (every setting is in .env.example).
+
+Everything else reads ``app.config``. In development, a missing SECRET_KEY is generated once and
+kept in ``instance/secret_key``, so every process of the deployment (each gunicorn worker, the
+bot, the worker) signs sessions and CSRF tokens with the same key; production refuses to start
+without a real one.
+"""
 from __future__ import annotations
 
 import os
+import secrets
+import time
 from pathlib import Path
 
-INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def instance_dir() -> Path:
+    """Where this deployment keeps its local files (SQLite database, queue, development key)."""
+    return Path(os.environ.get("CIVICNET_INSTANCE_PATH") or PROJECT_DIR / "instance").resolve()
 
 _INSECURE_KEYS = {"", "dev", "change-me", "changeme", "secret"}
 
@@ -16,14 +29,47 @@ def _bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name) or default)
+
+
+def _float(name: str, default: float) -> float:
+    return float(os.environ.get(name) or default)
+
+
 class ConfigError(RuntimeError):
     """Raised at start-up when the configuration is unsafe or incomplete."""
+
+
+def development_secret(folder: Path | None = None) -> str:
+    """The deployment's development key: created once (atomically), then read by every process."""
+    folder = folder or instance_dir()
+    path = folder / "secret_key"
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # another process is writing it right now
+            key = path.read_text().strip()
+            if len(key) >= 32:
+                return key
+            time.sleep(0.05)
+        raise ConfigError(f"{path} is empty or too short; delete it and restart") from None
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key + "\n")
+    return key
+
+
+def _reminder_offsets(raw: str) -> list[int]:
+    """Minutes before a meeting at which its registrants are reminded, largest first."""
+    return sorted({int(v) for v in raw.split(",") if v.strip()}, reverse=True)
 
 
 def from_environment() -> dict:
     """Build the Flask config mapping from environment variables."""
     env = os.environ.get("CIVICNET_ENV", "development")
-    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'civicnet.sqlite'}"
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_dir() / 'civicnet.sqlite'}"
     # Heroku-style URLs name the driver "postgres"; SQLAlchemy wants psycopg 3 explicitly.
     if database_url.startswith("postgres://"):
         database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
@@ -37,7 +83,7 @@ def from_environment() -> dict:
         )
     return {
         "ENV_NAME": env,
-        "SECRET_KEY": secret or os.urandom(32).hex(),
+        "SECRET_KEY": secret or development_secret(),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SESSION_COOKIE_HTTPONLY": True,
@@ -65,4 +111,27 @@ def from_environment() -> dict:
         "TELEGRAM_WEBHOOK_SECRET": os.environ.get("TELEGRAM_WEBHOOK_SECRET", ""),
         "CIVICNET_ENCODER": os.environ.get("CIVICNET_ENCODER", "use"),
         "PROXY_FIX": _bool("PROXY_FIX"),
+        # The worker (python -m civicnet.worker).
+        "WORKER_THREADS": _int("WORKER_THREADS", 2),
+        # Notices. Telegram allows about 30 messages/s per bot; the window is a little longer than
+        # a second so that ~50 ms of jitter cannot squeeze 31 arrivals into one second there.
+        "NOTICES_RATE_PER_WINDOW": _int("NOTICES_RATE_PER_WINDOW", 30),
+        "NOTICES_RATE_WINDOW_SECONDS": _float("NOTICES_RATE_WINDOW_SECONDS", 1.05),
+        "NOTICES_PER_CHAT_INTERVAL": _float("NOTICES_PER_CHAT_INTERVAL", 1.0),
+        "NOTICES_MAX_IN_FLIGHT": _int("NOTICES_MAX_IN_FLIGHT", 8),
+        # One sender per bot holds a lease renewed every third of this; a dead sender's expires.
+        "NOTICES_SENDER_LEASE_SECONDS": _float("NOTICES_SENDER_LEASE_SECONDS", 20.0),
+        # A delivery left in 'sending' longer than this belongs to a dead sender (see delivery.py).
+        "NOTICES_SENDING_LEASE_SECONDS": _float("NOTICES_SENDING_LEASE_SECONDS", 120.0),
+        "NOTICES_REMINDER_OFFSETS": _reminder_offsets(os.environ.get("NOTICES_REMINDER_OFFSETS") or "1440,120"),
+        "TELEGRAM_LINK_TTL_HOURS": _int("TELEGRAM_LINK_TTL_HOURS", 72),
+        # The bot (python -m bots).
+        "BOT_IDLE_REMIND_MINUTES": _float("BOT_IDLE_REMIND_MINUTES", 30.0),
+        "BOT_IDLE_DROP_MINUTES": _float("BOT_IDLE_DROP_MINUTES", 1440.0),
+        "BOT_PERSISTENCE_INTERVAL": _float("BOT_PERSISTENCE_INTERVAL", 5.0),
+        "BOT_IDLE_CHECK_SECONDS": _float("BOT_IDLE_CHECK_SECONDS", 30.0),
+        "BOT_MODE": os.environ.get("BOT_MODE", "polling"),  # polling | webhook
+        "BOT_WEBHOOK_LISTEN": os.environ.get("BOT_WEBHOOK_LISTEN", "127.0.0.1"),
+        "BOT_WEBHOOK_PORT": _int("BOT_WEBHOOK_PORT", 8443),
+        "BOT_WEBHOOK_URL": os.environ.get("BOT_WEBHOOK_URL", ""),
     }

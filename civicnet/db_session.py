@@ -6,6 +6,18 @@ from flask import Flask, Response
 from .extensions import db
 
 
+def savepoint():
+    """``begin_nested()`` that is a real SAVEPOINT inside a transaction on SQLite too.
+
+    pysqlite only opens a transaction before the first INSERT/UPDATE/DELETE; a SAVEPOINT issued
+    before that becomes the outermost transaction and its RELEASE commits. Open it first.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")
+    return db.session.begin_nested()
+
+
 def init_app(app: Flask) -> None:
     @app.after_request
     def _commit_or_rollback(response: Response) -> Response:

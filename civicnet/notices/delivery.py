@@ -24,6 +24,7 @@ import asyncio
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
 import warnings
@@ -70,12 +71,17 @@ class DrainReport:
     request_times: list[float] = field(default_factory=list)  # monotonic, when each request left
 
 
-def recover_interrupted(engine: Engine, lease_seconds: float) -> int:
-    """Deliveries left 'sending' by a dead sender become failed/interrupted (never resent blindly)."""
-    cutoff = utcnow() - timedelta(seconds=lease_seconds)
+def recover_interrupted(engine: Engine, lease_seconds: float, *, sole_sender: str | None = None) -> int:
+    """Deliveries left 'sending' by a dead sender become failed/interrupted (never resent blindly).
+
+    ``sole_sender``: the caller holds the bot's sender lease, so every 'sending' row claimed by
+    anyone else belongs to a sender that died: flag those at once instead of after ``lease_seconds``.
+    """
+    orphaned = (D.c.claimed_by != sole_sender) if sole_sender else (
+        D.c.claimed_at <= utcnow() - timedelta(seconds=lease_seconds))
     with engine.begin() as conn:
         result = conn.execute(
-            D.update().where(D.c.state == DeliveryState.SENDING, D.c.claimed_at <= cutoff)
+            D.update().where(D.c.state == DeliveryState.SENDING, orphaned)
             .values(state=DeliveryState.FAILED, error="interrupted: outcome unknown, not resent",
                     finished_at=utcnow()))
     return result.rowcount or 0
@@ -207,12 +213,18 @@ class Sender:
         finally:
             slots.release()
 
-    async def drain(self, notice_id: int | None = None, *, batch_size: int = 200) -> DrainReport:
-        """Send every pending delivery (of one notice, or all); return when none is left."""
-        self.report.interrupted += await asyncio.to_thread(recover_interrupted, self.engine, self.lease_seconds)
+    async def drain(self, notice_id: int | None = None, *, batch_size: int = 200,
+                    stop: threading.Event | None = None, sole_sender: bool = False) -> DrainReport:
+        """Send every pending delivery (of one notice, or all); return when none is left.
+
+        ``stop`` is set when the sender lease was lost: claim nothing more, finish what is in flight.
+        ``sole_sender``: this sender holds the bot's lease (see ``recover_interrupted``).
+        """
+        self.report.interrupted += await asyncio.to_thread(
+            recover_interrupted, self.engine, self.lease_seconds, sole_sender=self.worker if sole_sender else None)
         slots = asyncio.Semaphore(self.max_in_flight)
         tasks: set[asyncio.Task] = set()
-        while True:
+        while not (stop and stop.is_set()):
             await self._flush_and_claim([])
             batch = await asyncio.to_thread(_pending_batch, self.engine, notice_id, batch_size)
             if not batch:
@@ -245,6 +257,8 @@ class Sender:
                     started += 1
             if not started:
                 await asyncio.sleep(max(0.05, min(1.0, self.limiter.paused_for)))
+        if tasks:
+            await asyncio.wait(tasks)
         await self._flush_and_claim([])
         return self.report
 
@@ -261,7 +275,7 @@ def make_limiter(config) -> SlidingWindowLimiter:
 
 
 async def drain_with_config(engine: Engine, config, notice_id: int | None = None,
-                            worker: str | None = None) -> DrainReport:
+                            worker: str | None = None, stop: threading.Event | None = None) -> DrainReport:
     """Build the bot and limiter from the app config and drain (used by the worker task)."""
     bot = make_bot(config["TELEGRAM_BOT_TOKEN"], config["TELEGRAM_API_BASE_URL"],
                    pool_size=int(config["NOTICES_MAX_IN_FLIGHT"]) + 2)
@@ -269,4 +283,4 @@ async def drain_with_config(engine: Engine, config, notice_id: int | None = None
         sender = Sender(engine, bot, make_limiter(config), worker=worker,
                         max_in_flight=int(config["NOTICES_MAX_IN_FLIGHT"]),
                         lease_seconds=float(config["NOTICES_SENDING_LEASE_SECONDS"]))
-        return await sender.drain(notice_id)
+        return await sender.drain(notice_id, stop=stop, sole_sender=stop is not None)

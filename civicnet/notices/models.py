@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -26,6 +27,41 @@ class AudienceKind(enum.StrEnum):
     MEETING = "meeting"
     TABLE = "table"
     NOT_PLEDGED = "not_pledged"
+    MEMBER = "member"            # one group (promotion message, direct notice)
+
+
+class NoticeKind(enum.StrEnum):
+    MANUAL = "manual"            # written by an organiser
+    REMINDER = "reminder"        # before a meeting, made by the worker's tick
+    PROMOTION = "promotion"      # moved up from a meeting's waiting list
+    DIRECT = "direct"            # any other one-recipient message
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who receives a notice: a kind and, for clusters, meetings, tables and members, an id.
+
+    Written as ``kind`` or ``kind:id`` in forms (the organiser's choice list).
+    """
+
+    kind: AudienceKind
+    ref: int | None = None
+
+    def __str__(self) -> str:
+        return self.kind.value if self.ref is None else f"{self.kind.value}:{self.ref}"
+
+    @classmethod
+    def parse(cls, value: str) -> Audience | None:
+        """The audience a form value names, or None when it names none."""
+        kind, _sep, ref = (value or "").partition(":")
+        try:
+            audience = cls(AudienceKind(kind), int(ref) if ref else None)
+        except ValueError:
+            return None
+        needs_ref = audience.kind not in (AudienceKind.NETWORK, AudienceKind.NOT_PLEDGED)
+        if needs_ref != (audience.ref is not None) or (audience.ref is not None and not 0 < audience.ref < 2**31):
+            return None
+        return audience
 
 
 class TelegramChat(db.Model):
@@ -89,7 +125,7 @@ class Notice(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     network_id: Mapped[int] = mapped_column(sa.ForeignKey("networks.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(sa.String(16), default="manual")  # manual | reminder
+    kind: Mapped[str] = mapped_column(sa.String(16), default=NoticeKind.MANUAL)  # a NoticeKind
     body_ko: Mapped[str] = mapped_column(sa.Text)
     body_en: Mapped[str | None] = mapped_column(sa.Text)
     audience: Mapped[str] = mapped_column(sa.String(16))

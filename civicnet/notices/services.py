@@ -18,11 +18,12 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import Invalid, NotFound
 from ..extensions import db
+from ..queue import enqueue_after_commit
 from ..networks.models import Cluster, Network
 from ..organisations.models import Organisation, OrganisationStatus
 from ..timeutil import to_local, utcnow
 from ..tokens import new_token, token_digest
-from .models import AudienceKind, BotState, Delivery, DeliveryState, LinkToken, Notice, TelegramChat
+from .models import AudienceKind, BotState, Delivery, DeliveryState, LinkToken, Notice, NoticeKind, TelegramChat
 
 MAX_BODY = 3500  # Telegram's limit is 4096 characters; leave room for the header.
 
@@ -160,7 +161,7 @@ def audience_select(network: Network, audience: str, ref: int | None) -> tuple[s
 
 
 def create_notice(network: Network, body_ko: str, body_en: str | None, audience: str,
-                  audience_ref: int | None = None, *, user_id: int | None = None, kind: str = "manual",
+                  audience_ref: int | None = None, *, user_id: int | None = None, kind: str = NoticeKind.MANUAL,
                   dedupe_key: str | None = None) -> Notice:
     """Write a notice and one delivery row per member of its audience (see module doc)."""
     body_ko = (body_ko or "").strip()
@@ -277,10 +278,9 @@ def schedule_due_reminders(now: datetime | None = None, offsets: list[int] | Non
         from ..meetings.models import Meeting
     except ImportError:  # pragma: no cover - meetings domain not installed
         return []
-    from .settings import reminder_offsets
 
     now = now or utcnow()
-    offsets = offsets if offsets is not None else reminder_offsets(current_app)
+    offsets = offsets if offsets is not None else current_app.config["NOTICES_REMINDER_OFFSETS"]
     if not offsets:
         return []
     horizon = now + timedelta(minutes=max(offsets))
@@ -301,7 +301,7 @@ def schedule_due_reminders(now: datetime | None = None, offsets: list[int] | Non
         try:
             notice = create_notice(meeting.network, _reminder_text(meeting, minutes, "ko"),
                                    _reminder_text(meeting, minutes, "en"), AudienceKind.MEETING, meeting.id,
-                                   kind="reminder", dedupe_key=key)
+                                   kind=NoticeKind.REMINDER, dedupe_key=key)
         except IntegrityError:  # another worker created it first
             savepoint.rollback()
             continue
@@ -311,21 +311,19 @@ def schedule_due_reminders(now: datetime | None = None, offsets: list[int] | Non
 
 
 def notify_member(organisation_id: int, network_id: int, body_ko: str, body_en: str | None, *,
-                  kind: str = "direct") -> Notice | None:
+                  kind: str = NoticeKind.DIRECT) -> Notice | None:
     """A one-recipient notice (e.g. promotion from a waiting list), sent by the worker."""
     chat = db.session.scalar(sa.select(TelegramChat).where(TelegramChat.organisation_id == organisation_id))
     if chat is None or not chat.can_receive:
         return None
-    notice = Notice(network_id=network_id, kind=kind, body_ko=body_ko, body_en=body_en, audience="member",
+    notice = Notice(network_id=network_id, kind=kind, body_ko=body_ko, body_en=body_en, audience=AudienceKind.MEMBER,
                     audience_ref=organisation_id, audience_label=f"#{organisation_id}", created_at=utcnow())
     db.session.add(notice)
     db.session.flush()
     db.session.add(Delivery(notice_id=notice.id, organisation_id=organisation_id, chat_ref_id=chat.id,
                             state=DeliveryState.PENDING, attempts=0))
     db.session.flush()
-    from .tasks import enqueue_after_commit
-
-    enqueue_after_commit(notice.id)
+    enqueue_after_commit("notices.deliver", notice.id)
     return notice
 
 

@@ -15,6 +15,7 @@ def on_personal_data_erased(sender, organisation_id: int | None = None, **extra)
 
 def on_registration_promoted(sender, **extra) -> None:
     """A waiting-list registration got seats: tell the member by Telegram (if linked)."""
+    from .models import NoticeKind
     from .services import notify_member
 
     registration = extra.get("registration", sender)
@@ -25,7 +26,7 @@ def on_registration_promoted(sender, **extra) -> None:
     notify_member(org_id, meeting.network_id,
                   f"좋은 소식입니다: 대기자 명단에서 '{meeting.title_ko}' 참가가 확정되었습니다.",
                   f"Good news: you moved up from the waiting list; your place at "
-                  f"'{meeting.title_en or meeting.title_ko}' is confirmed.", kind="promotion")
+                  f"'{meeting.title_en or meeting.title_ko}' is confirmed.", kind=NoticeKind.PROMOTION)
 
 
 def connect() -> None:

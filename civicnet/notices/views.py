@@ -11,19 +11,20 @@ from ..accounts.access import organiser_required
 from ..errors import Invalid
 from ..extensions import db
 from ..organisations.services import get_organisation
+from ..queue import enqueue_after_commit
 from . import services
 from .forms import ConfirmForm, NoticeForm
-from .models import AudienceKind, DeliveryState
-from .tasks import enqueue_after_commit
+from .models import Audience, AudienceKind, DeliveryState
 
 bp = Blueprint("notices", __name__, template_folder="templates", url_prefix="/o/<slug>/notices")
 
 
 def _targets(network) -> list[tuple[str, str]]:
     """Audience choices: the whole network, not yet pledged, each cluster, meeting and table."""
-    choices = [("network", _("Everyone in the network")),
-               ("not_pledged", _("Those who have not yet signed the pledge"))]
-    choices += [(f"cluster:{c.id}", _("Cluster: %(name)s", name=c.name_ko)) for c in network.clusters]
+    choices = [(str(Audience(AudienceKind.NETWORK)), _("Everyone in the network")),
+               (str(Audience(AudienceKind.NOT_PLEDGED)), _("Those who have not yet signed the pledge"))]
+    choices += [(str(Audience(AudienceKind.CLUSTER, c.id)), _("Cluster: %(name)s", name=c.name_ko))
+                for c in network.clusters]
     try:
         from ..meetings.models import Meeting
     except ImportError:  # pragma: no cover
@@ -33,18 +34,19 @@ def _targets(network) -> list[tuple[str, str]]:
                                   .options(selectinload(Meeting.tables))
                                   .order_by(Meeting.starts_at.desc()).limit(20))
     for meeting in meetings:
-        choices.append((f"meeting:{meeting.id}", _("Registrants of %(title)s", title=meeting.title_ko)))
+        choices.append((str(Audience(AudienceKind.MEETING, meeting.id)),
+                        _("Registrants of %(title)s", title=meeting.title_ko)))
         for table in meeting.tables:
-            choices.append((f"table:{table.id}", _("%(title)s — table %(label)s", title=meeting.title_ko,
+            choices.append((str(Audience(AudienceKind.TABLE, table.id)), _("%(title)s — table %(label)s", title=meeting.title_ko,
                                                     label=table.label())))
     return choices
 
 
-def _parse_target(value: str) -> tuple[str, int | None]:
-    kind, _sep, ref = value.partition(":")
-    if kind not in {a.value for a in AudienceKind} or (ref and not ref.isdigit()):
+def _parse_target(value: str) -> Audience:
+    audience = Audience.parse(value)
+    if audience is None:
         raise Invalid("Please choose who should receive the notice.", field="target")
-    return kind, int(ref) if ref else None
+    return audience
 
 
 @bp.get("/")
@@ -60,10 +62,10 @@ def new(slug: str):
     form = NoticeForm()
     form.target.choices = _targets(g.network)
     if form.validate_on_submit():
-        audience, ref = _parse_target(form.target.data)
-        notice = services.create_notice(g.network, form.body_ko.data, form.body_en.data, audience, ref,
-                                        user_id=current_user.id)
-        enqueue_after_commit(notice.id)
+        audience = _parse_target(form.target.data)
+        notice = services.create_notice(g.network, form.body_ko.data, form.body_en.data, audience.kind,
+                                        audience.ref, user_id=current_user.id)
+        enqueue_after_commit("notices.deliver", notice.id)
         flash(_("The notice is on its way."), "success")
         return redirect(url_for(".status", slug=slug, notice_id=notice.id))
     status = 422 if form.errors else 200
@@ -85,7 +87,7 @@ def retry(slug: str, notice_id: int):
     notice = services.get_notice(g.network, notice_id)
     if form.validate_on_submit():
         count = services.retry_failed(notice)
-        enqueue_after_commit(notice.id)
+        enqueue_after_commit("notices.deliver", notice.id)
         flash(_("%(count)d failed deliveries will be sent again.", count=count), "success")
     return redirect(url_for(".status", slug=slug, notice_id=notice.id))
 

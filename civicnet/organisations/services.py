@@ -14,35 +14,47 @@ or set by an organiser. ``update_organisation``, ``set_goals``, ``set_cluster``,
 ``organisation_by_edit_token``, ``issue_edit_token`` and ``revoke_edit_tokens`` manage the
 private link; ``get_organisation(network, id)``, ``find_existing``, ``list_organisations(network,
 filters, page=, per_page=)`` and ``filtered_select`` read, always inside one network.
-``actor_kind`` is one of group | organiser | system | bot | import; ``record_change`` writes the
-history entry (the pledges domain uses it too).
+``actor_kind`` is a ``history.ActorKind``; ``history.record_change`` writes the history entry
+(other domains record their changes to a group there too).
+
+This domain does not import the domains built on it (pledges, meetings, notices, matching). They
+hook in: ``organisation_withdrawn`` and ``personal_data_erased`` are sent inside the caller's
+transaction, after this domain's own rows changed and were flushed, and each receiver changes
+only its own tables (pledges withdraws the group's pledges / blanks their signer names, meetings
+and notices drop what they hold); the request or CLI command then commits everything at once,
+or nothing. ``filter_hooks`` let a domain add list filters over its own tables (``pledged``).
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from blinker import Namespace
 from sqlalchemy.exc import IntegrityError
 
+from ..db_session import savepoint
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..networks.models import Cluster, Network
 from ..timeutil import utcnow
 from ..tokens import new_token, token_digest
 from . import validation
+from .history import ActorKind, record_change
 from .models import (EditToken, GoalSource, Organisation, OrganisationChange, OrganisationGoal,
                      OrganisationStatus)
 
 # Other domains (meetings, notices, bot) connect here to delete what they hold about a group.
 signals = Namespace()
 personal_data_erased = signals.signal("personal-data-erased")
+# Sent when a group withdraws (or is withdrawn): domains built on this one end what they hold.
+organisation_withdrawn = signals.signal("organisation-withdrawn")
 # Sent when an organiser sets a group's SDGs or cluster: a trusted label the matching domain learns from.
 organiser_confirmed = signals.signal("organiser-confirmed")
 
 PERSONAL_FIELDS = {"name", "representative", "email", "phone", "website"}
-ACTOR_KINDS = {"group", "organiser", "system", "bot", "import"}
+# (select, network, filters) -> select: filters over other domains' tables, registered at start-up.
+filter_hooks: list[Callable[[sa.Select, Network, "OrganisationFilters"], sa.Select]] = []
 
 
 @dataclass
@@ -93,27 +105,6 @@ class Page:
         self.pages = max(1, -(-self.total // self.per_page))
 
 
-def savepoint():
-    """``begin_nested()`` that is a real SAVEPOINT inside a transaction on SQLite too.
-
-    pysqlite only opens a transaction before the first INSERT/UPDATE/DELETE; a SAVEPOINT issued
-    before that becomes the outermost transaction and its RELEASE commits. Open it first.
-    """
-    connection = db.session.connection()
-    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
-        connection.exec_driver_sql("BEGIN")
-    return db.session.begin_nested()
-
-
-def record_change(org: Organisation, action: str, actor_kind: str, actor_user_id: int | None = None,
-                  **details) -> None:
-    """Add one entry to the group's history (also used by the pledges domain)."""
-    if actor_kind not in ACTOR_KINDS:
-        raise ValueError(f"unknown actor kind {actor_kind!r}")
-    db.session.add(OrganisationChange(organisation_id=org.id, action=action, actor_kind=actor_kind,
-                                      actor_user_id=actor_user_id, details=details, at=utcnow()))
-
-
 # --- reading -------------------------------------------------------------------------------
 
 def get_organisation(network: Network, organisation_id: int) -> Organisation:
@@ -141,8 +132,6 @@ def find_existing(network: Network, name: str, email: str | None, phone: str | N
 
 def filtered_select(network: Network, filters: OrganisationFilters | None = None) -> sa.Select:
     """A SELECT of the network's groups matching ``filters`` (newest first)."""
-    from ..pledges.models import Pledge
-
     f = filters or OrganisationFilters()
     stmt = sa.select(Organisation).where(Organisation.network_id == network.id)
     if f.q:
@@ -162,10 +151,8 @@ def filtered_select(network: Network, filters: OrganisationFilters | None = None
         stmt = stmt.where(Organisation.cluster_id.is_(None))
     elif f.cluster:
         stmt = stmt.join(Cluster, Cluster.id == Organisation.cluster_id).where(Cluster.key == f.cluster)
-    if f.pledged is not None:
-        active = sa.exists().where(Pledge.organisation_id == Organisation.id,
-                                   Pledge.edition == network.current_edition, Pledge.withdrawn_at.is_(None))
-        stmt = stmt.where(active if f.pledged else ~active)
+    for hook in filter_hooks:
+        stmt = hook(stmt, network, f)
     return stmt.order_by(Organisation.created_at.desc(), Organisation.id.desc())
 
 
@@ -327,12 +314,12 @@ def set_goals(org: Organisation, goals: Iterable[int], *, actor_kind: str, actor
     _require_not_erased(org)
     numbers = validation.clean_goals(goals, required=actor_kind != "organiser")
     before = org.goal_numbers
-    source = GoalSource.ORGANISER if actor_kind == "organiser" else GoalSource.CHOSEN
+    source = GoalSource.ORGANISER if actor_kind == ActorKind.ORGANISER else GoalSource.CHOSEN
     _apply_goals(org, numbers, suggestions, source)
     db.session.flush()
     if before != org.goal_numbers or suggestions:
         record_change(org, "goals_set", actor_kind, actor_user_id, before=before, after=org.goal_numbers)
-    if actor_kind == "organiser":
+    if actor_kind == ActorKind.ORGANISER:
         organiser_confirmed.send(org)
     return org.goal_numbers
 
@@ -349,10 +336,10 @@ def set_cluster(org: Organisation, cluster: Cluster | str | None, *, actor_kind:
         raise Invalid("There is no cluster '%(key)s' in this network.", field="cluster", key=cluster.key)
     before = org.cluster.key if org.cluster else None
     org.cluster = cluster
-    org.cluster_source = (source or ("organiser" if actor_kind == "organiser" else "chosen")) if cluster else None
+    org.cluster_source = (source or ("organiser" if actor_kind == ActorKind.ORGANISER else "chosen")) if cluster else None
     record_change(org, "cluster_set", actor_kind, actor_user_id, before=before, after=cluster.key if cluster else None)
     db.session.flush()
-    if actor_kind == "organiser":
+    if actor_kind == ActorKind.ORGANISER:
         organiser_confirmed.send(org)
     return cluster
 
@@ -367,15 +354,14 @@ def approve(org: Organisation, *, actor_user_id: int | None = None, actor_kind: 
 
 
 def withdraw(org: Organisation, *, actor_kind: str, actor_user_id: int | None = None, reason: str = "") -> None:
-    """Mark the group withdrawn and withdraw its active pledges (history is kept)."""
-    from ..pledges.services import withdraw_pledges_of
-
+    """Mark the group withdrawn; receivers of ``organisation_withdrawn`` end what they hold."""
     if org.status == OrganisationStatus.WITHDRAWN:
         return
     reason = validation.clean_text(reason, "reason", max_length=500, multiline=True)
     org.status = OrganisationStatus.WITHDRAWN
     org.withdrawn_at = utcnow()
-    withdraw_pledges_of(org, actor_kind=actor_kind, actor_user_id=actor_user_id)
+    db.session.flush()
+    organisation_withdrawn.send(org, actor_kind=actor_kind, actor_user_id=actor_user_id)
     record_change(org, "withdrawn", actor_kind, actor_user_id, reason=reason)
     db.session.flush()
 
@@ -389,18 +375,15 @@ def erase_personal_data(org: Organisation, *, actor_kind: str, actor_user_id: in
     """Delete the group's personal data on request (PIPA) and withdraw it.
 
     What stays is anonymous: kind, district, SDGs, cluster and dated history without values,
-    so the network's yearly statistics remain true.
+    so the network's yearly statistics remain true. Receivers of ``personal_data_erased`` blank
+    what their own tables hold (pledge signer names, attendee names, chat links).
     """
-    from ..pledges.models import Pledge
-
     withdraw(org, actor_kind=actor_kind, actor_user_id=actor_user_id)
     org.name = f"#{org.id}"
     org.name_key = org.contact_key = f"erased:{org.id}"
     org.representative, org.email, org.phone, org.website = "", None, None, None
     org.activities, org.consent_text, org.public_listing = "", None, False
     _revoke(org)
-    db.session.execute(sa.update(Pledge).where(Pledge.organisation_id == org.id)
-                       .values(signer_name="", joint_action=""))
     db.session.execute(sa.update(OrganisationChange).where(OrganisationChange.organisation_id == org.id)
                        .values(details={}))
     record_change(org, "personal_data_erased", actor_kind, actor_user_id)

@@ -17,12 +17,13 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from ..db_session import savepoint
 from ..errors import Conflict, Invalid
 from ..extensions import db
 from ..goals.services import goals_by_number
 from ..organisations import validation
+from ..organisations.history import record_change
 from ..organisations.models import Organisation, OrganisationStatus
-from ..organisations.services import record_change, savepoint
 from ..timeutil import utcnow
 from .models import Pledge
 
@@ -94,3 +95,23 @@ def withdraw_pledges_of(org: Organisation, *, actor_kind: str = "group", actor_u
     for pledge in active:
         withdraw_pledge(pledge, actor_kind=actor_kind, actor_user_id=actor_user_id)
     return len(active)
+
+
+# --- hooks into the organisations domain (connected in init_app) ------------------------------
+
+def on_organisation_withdrawn(org: Organisation, *, actor_kind: str, actor_user_id: int | None = None) -> None:
+    withdraw_pledges_of(org, actor_kind=actor_kind, actor_user_id=actor_user_id)
+
+
+def on_personal_data_erased(org: Organisation, **_) -> None:
+    db.session.execute(sa.update(Pledge).where(Pledge.organisation_id == org.id)
+                       .values(signer_name="", joint_action=""))
+
+
+def pledged_filter(stmt: sa.Select, network, filters) -> sa.Select:
+    """The organisation list's ``pledged`` filter: an active pledge in the current edition."""
+    if filters.pledged is None:
+        return stmt
+    active = sa.exists().where(Pledge.organisation_id == Organisation.id,
+                               Pledge.edition == network.current_edition, Pledge.withdrawn_at.is_(None))
+    return stmt.where(active if filters.pledged else ~active)

@@ -142,3 +142,13 @@ def test_erasure_forgets_the_chat_and_pending_deliveries(app, network):
     db.session.commit()
     assert db.session.scalar(sa.select(TelegramChat).where(TelegramChat.chat_id == 301)) is None
     assert _recipients(notice) == {org.id: "unreachable"}
+
+
+def test_audience_values_round_trip_and_refuse_what_names_nobody():
+    from civicnet.notices.models import Audience, AudienceKind
+
+    for audience in (Audience(AudienceKind.NETWORK), Audience(AudienceKind.CLUSTER, 3),
+                     Audience(AudienceKind.TABLE, 12)):
+        assert Audience.parse(str(audience)) == audience
+    for bad in ("", "cluster", "network:3", "cluster:x", "planet:1", "table:99999999999", "cluster:-1"):
+        assert Audience.parse(bad) is None

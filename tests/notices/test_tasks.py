@@ -1,26 +1,30 @@
-"""The Huey tasks (in Huey's immediate mode): the minute tick, and enqueue after commit."""
+"""The worker's notice tasks (in Huey's immediate mode), the sender lease, enqueue after commit."""
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from civicnet import DOMAINS, queue
 from civicnet.extensions import db
+from civicnet.leases import Lease
 from civicnet.meetings import services as meetings
 from civicnet.notices import services, tasks
-from civicnet.notices.models import Delivery
+from civicnet.notices.models import Delivery, DeliveryState, Notice
 from civicnet.timeutil import utcnow
-from civicnet.worker import huey
 from tests.builders import make_organisation
 
 
 @pytest.fixture
 def immediate(app, fake_tg):
+    huey = queue.get_huey(app)
     huey.immediate = True  # in-memory storage, tasks run at once
     app.config.update(TELEGRAM_API_BASE_URL=fake_tg.base_url, TELEGRAM_BOT_TOKEN=fake_tg.token,
-                      NOTICES_RATE_PER_WINDOW=1000, NOTICES_RATE_WINDOW_SECONDS=1.0, NOTICES_REMINDER_OFFSETS="1440,120")
-    yield
+                      NOTICES_RATE_PER_WINDOW=1000, NOTICES_RATE_WINDOW_SECONDS=1.0,
+                      NOTICES_REMINDER_OFFSETS=[1440, 120])
+    yield huey
     huey.immediate = False
 
 
@@ -32,20 +36,20 @@ def test_tick_creates_due_reminders_and_sends_them(app, network, fake_tg, immedi
     services.link_chat(7001, network, org, language="en", consent_version="1")
     meetings.register(meeting, org)
     db.session.commit()
-    result = tasks.notices_tick.call_local()
+    result = tasks.notices_tick()
     assert len(result["reminders"]) == 1 and result["sent"] == 1
     (message,) = fake_tg.sent_messages()
     assert message.chat_id == 7001 and message.text.startswith("Reminder:")
-    again = tasks.notices_tick.call_local()
+    again = tasks.notices_tick()
     assert again["reminders"] == [] and again["sent"] == 0
 
 
 def test_a_new_notice_is_enqueued_only_after_commit(app, network, fake_tg, immediate):
-    app.config["NOTICES_QUEUE_ENABLED"] = True
+    app.config["TASK_QUEUE_ENABLED"] = True
     org = make_organisation(network)
     services.link_chat(7002, network, org, language="ko", consent_version="1")
     notice = services.create_notice(network, "바로 보내기", None, "network")
-    tasks.enqueue_after_commit(notice.id)
+    queue.enqueue_after_commit("notices.deliver", notice.id)
     assert fake_tg.sent_messages() == []
     db.session.commit()
     assert [m.text for m in fake_tg.sent_messages()] == ["바로 보내기"]
@@ -53,15 +57,91 @@ def test_a_new_notice_is_enqueued_only_after_commit(app, network, fake_tg, immed
 
 
 def test_queue_is_off_in_tests_by_default(app):
-    assert tasks.enqueue_delivery(1) is False
+    assert queue.enqueue("notices.deliver", 1) is False
 
 
-def test_queue_is_sqlite_by_default_and_redis_when_configured(monkeypatch):
+def test_queue_is_sqlite_by_default_and_redis_when_configured(tmp_path):
     from huey import RedisHuey, SqliteHuey
 
-    from civicnet.worker import make_huey
+    assert isinstance(queue.make_huey({"REDIS_URL": ""}, tmp_path), SqliteHuey)
+    assert (tmp_path / "huey.db").exists()
+    # connects lazily: no Redis needed here
+    assert isinstance(queue.make_huey({"REDIS_URL": "redis://127.0.0.1:6399/0"}, tmp_path), RedisHuey)
 
-    monkeypatch.delenv("REDIS_URL", raising=False)
-    assert isinstance(make_huey(), SqliteHuey)
-    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6399/0")
-    assert isinstance(make_huey(), RedisHuey)  # connects lazily: no Redis needed here
+
+def test_the_web_never_imports_task_modules():
+    import subprocess
+    import sys
+
+    code = ("import sys; from civicnet import create_app; create_app({'TESTING': True}); "
+            "print(sorted(m for m in sys.modules if m.startswith('civicnet.') and (m.endswith('.tasks') or m == 'civicnet.worker')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_worker_registers_every_declared_task_by_the_name_the_web_enqueues(app, tmp_path):
+    """Before: run as __main__ the worker built its own Huey and found no task ('not found in TaskRegistry')."""
+    from huey import SqliteHuey
+    from huey.registry import Message
+
+    huey = SqliteHuey("t", filename=str(tmp_path / "q.db"))
+    queue.load_task_modules(DOMAINS)
+    names = queue.register_tasks(app, huey)
+    assert {"notices.deliver", "notices.tick"} <= set(names)
+    app.config["TASK_QUEUE_ENABLED"] = True
+    app.extensions[queue.EXTENSION] = huey
+    with app.app_context():
+        assert queue.enqueue("notices.deliver", 5)
+    task = huey.dequeue()  # what the consumer does: deserialise and look the task up
+    assert task.args == (5,) and task.name == "notices.deliver"
+    assert isinstance(huey.serializer.deserialize(huey.serialize_task(task)), Message)
+
+
+def test_two_tasks_starting_at_once_share_the_one_app(app, fake_tg, tmp_path):
+    """Before: each thread's first task called create_app() and one failed ('api-docs' registered)."""
+    from huey import SqliteHuey
+
+    app.config.update(TELEGRAM_API_BASE_URL=fake_tg.base_url, TELEGRAM_BOT_TOKEN=fake_tg.token)
+    huey = SqliteHuey("t2", filename=str(tmp_path / "q.db"))
+    queue.load_task_modules(DOMAINS)
+    queue.register_tasks(app, huey)
+    task_class = huey._registry.string_to_task("civicnet.queue.notices.deliver")
+    results, errors = [], []
+
+    def run():
+        try:
+            results.append(huey.execute(task_class(args=(None,))))
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == [] and len(results) == 2
+
+
+def test_a_dead_senders_lease_expires_and_its_in_flight_rows_are_flagged_at_once(app, network, fake_tg, immediate):
+    """Before: Huey's lock stayed in Redis after kill -9 and no worker ever sent again."""
+    app.config["NOTICES_SENDER_LEASE_SECONDS"] = 1.0
+    orgs = [make_organisation(network, name=f"모임{i}") for i in range(3)]
+    for i, org in enumerate(orgs):
+        services.link_chat(7100 + i, network, org, language="ko", consent_version="1")
+    notice = services.create_notice(network, "안내", None, "network")
+    db.session.commit()
+    # A sender claimed one delivery, then was killed: its lease row and its 'sending' row stay behind.
+    dead = tasks.sender_lease(app.config)
+    dead.holder = "dead-host:1:abc"
+    assert dead.acquire()
+    first = db.session.scalars(sa.select(Delivery).where(Delivery.notice_id == notice.id)).first()
+    first.state, first.claimed_by, first.claimed_at = DeliveryState.SENDING, dead.holder, utcnow()
+    db.session.commit()
+    assert tasks.run_drain() == {"locked": True}  # the dead sender's lease is still running
+    result = tasks.run_drain(wait_for_lease=5)
+    assert result["sent"] == 2 and result["interrupted"] == 1
+    db.session.expire_all()
+    assert db.session.get(Delivery, first.id).error.startswith("interrupted")
+    assert len(fake_tg.sent_messages()) == 2
+    assert Lease(db.engine, dead.name).current_holder() is None  # released after the run
+    assert db.session.get(Notice, notice.id) is not None

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -74,6 +75,7 @@ JOINT_ACTIONS = [
 class Seeded:
     """What the gallery needs to reach every page of the seeded network."""
     network: Network
+    slug: str
     organiser_id: int
     organiser_email: str
     api_token: str
@@ -138,6 +140,7 @@ def _register(network: Network, rng: random.Random, i: int, row: dict, kind: str
 def seed_ceremony(network: Network, *, groups: int = 189, seed: int = 2024) -> Seeded:
     """Fill ``network`` (the default Cheongju network, freshly loaded) as described above."""
     rng = random.Random(seed)
+    started = time.monotonic()
     organiser = create_user("secretariat@example.org", "사무국 담당자", PASSWORD, network=network, role="admin")
     db.session.flush()
     _, api_token = create_api_token(organiser, network, "gallery")
@@ -277,8 +280,9 @@ def seed_ceremony(network: Network, *, groups: int = 189, seed: int = 2024) -> S
             Organisation.network_id == network.id)),
         "registrations": db.session.scalar(sa.select(sa.func.count(Registration.id))),
         "deliveries": db.session.scalar(sa.select(sa.func.count(Delivery.id))),
+        "seconds": round(time.monotonic() - started, 1),
     }
-    return Seeded(network=network, organiser_id=organiser.id, organiser_email=organiser.email,
+    return Seeded(network=network, slug=network.slug, organiser_id=organiser.id, organiser_email=organiser.email,
                   api_token=api_token, ceremony_id=ceremony.id, upcoming_id=upcoming.id, group_id=example_org.id,
                   edit_token=example_token, registration_token=registration_token, waiting_token=waiting_token,
                   table_id=table_with_action.id, notice_id=invitation.id, years=[2024, 2023], counts=counts)

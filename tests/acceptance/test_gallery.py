@@ -182,7 +182,7 @@ def test_gallery(deployment, seeded_site, browser, axe):
                 if "None" in (page.locator("[aria-describedby]").evaluate_all(
                         "els => els.map(e => e.getAttribute('aria-describedby')).join(' ')") or ""):
                     failures.append(f"{spec.name} {variant}: aria-describedby=None")
-                if spec.endpoint == "dashboard.index":
+                if spec.endpoint in ("dashboard.index", "reports.index"):
                     failures += [f"{spec.name} {variant}: chart {p}" for p in check_charts(page)]
                 t1 = time.monotonic()
                 found.setdefault(spec.name, []).extend(audit(axe, page, variant))

@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from flask import Response
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 CSV_MIMETYPE = "text/csv; charset=utf-8"
@@ -18,9 +19,12 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def safe_cell(value):
     """Neutralise text that a spreadsheet would run as a formula (CSV/formula injection):
-    group names and activities are typed by the public."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
+    group names and activities are typed by the public. Control characters that a worksheet
+    cannot hold (a NUL stored before input was checked) are dropped rather than failing the export."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if value.startswith(_FORMULA_STARTS):
+            return "'" + value
     return value
 
 
@@ -73,7 +77,8 @@ def xlsx_bytes(sheets: Iterable[Sheet]) -> bytes:
 
 def download(body: bytes, mimetype: str, filename: str) -> Response:
     """An attachment response; Korean file names survive via RFC 5987 ``filename*``."""
-    response = Response(body, mimetype=mimetype)
+    # content_type, not mimetype: Werkzeug would append a second "; charset=utf-8" to text types.
+    response = Response(body, content_type=mimetype)
     ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "")
     response.headers["Content-Disposition"] = (
         f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"

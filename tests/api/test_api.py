@@ -54,10 +54,10 @@ def test_register_through_api(client, network):
 
 
 @pytest.mark.parametrize("change,field", [
-    ({"email": "nope", "phone": None}, "email"), ({"phone": "123"}, "phone"), ({"name": "<b>x</b>"}, "name"),
+    ({"email": "nope", "phone": None}, "email"), ({"phone": "123"}, "phone"), ({"name": "a\u202eb"}, "name"),
     ({"activities": "x" * 5001}, "activities"), ({"goals": [0]}, "goals"), ({"goals": []}, "goals"),
     ({"kind": "alien"}, "kind"), ({"consent": False}, "consent"), ({"consent_version": "old"}, "consent_version"),
-    ({"name": "a\x00b"}, "name"), ({"size": "many"}, "size"),
+    ({"name": "   "}, "name"), ({"size": "many"}, "size"),
 ])
 def test_validation_errors_are_422_json(client, network, change, field):
     response = client.post("/api/v1/networks/cheongju/organisations?lang=en", json=REGISTRATION | change)
@@ -65,6 +65,14 @@ def test_validation_errors_are_422_json(client, network, change, field):
     body = response.json
     assert body["message"]
     assert field in str(body.get("errors", {})) or body.get("field") == field
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)) == 0
+
+
+@pytest.mark.parametrize("change", [{"name": "a\x00b"}, {"name": "\ud800"}, {"activities": "x\udfff"}])
+def test_unstorable_characters_are_400_json(client, network, change):
+    response = client.post("/api/v1/networks/cheongju/organisations?lang=en", json=REGISTRATION | change)
+    assert response.status_code == 400 and response.json["error"] == "bad_request"
+    assert "cannot be stored" in response.json["message"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)) == 0
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.builders import make_user
+from tests.builders import make_user, session_id
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -50,7 +50,7 @@ def live_server(app):
 
 
 def _session_cookie(app, user, base_url: str) -> dict:
-    value = app.session_interface.get_signing_serializer(app).dumps({"_user_id": str(user.id), "_fresh": True})
+    value = app.session_interface.get_signing_serializer(app).dumps({"_user_id": session_id(user), "_fresh": True})
     return {"name": app.config.get("SESSION_COOKIE_NAME", "session"), "value": value, "url": base_url}
 
 

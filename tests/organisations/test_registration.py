@@ -52,7 +52,7 @@ def test_unknown_network_404(client, network):
 @pytest.mark.parametrize("field,value,message", [
     ("email", "river-at-example", "올바른 이메일"),
     ("phone", "12-34", "올바른 전화번호"),
-    ("name", "<script>alert(1)</script>", "HTML"),
+    ("name", "맑은\u202e물", "방향을 바꾸는"),
     ("activities", "정화\x07활동", "제어 문자"),
     ("activities", "가" * 5001, "5000자 이내"),
     ("activities", "x" * 100_000, "5000자 이내"),

@@ -36,7 +36,7 @@ from civicnet.notices.models import Delivery, DeliveryState
 from civicnet.organisations import services as organisations
 from civicnet.organisations.models import Organisation
 from civicnet.pledges import services as pledges
-from civicnet.timeutil import to_utc, utcnow
+from civicnet.timeutil import to_local, to_utc, utcnow
 
 CORPUS = Path(__file__).resolve().parents[3] / "civicnet" / "matching" / "data" / "korean_activities.jsonl"
 PASSWORD = "gallery organiser password"
@@ -231,7 +231,7 @@ def seed_ceremony(network: Network, *, groups: int = 189, seed: int = 2024) -> S
 
     # An upcoming meeting, full, with a waiting list; our example group holds a seat.
     upcoming_data = example_meeting_data(network, tables=2, seats=6)
-    start = utcnow().replace(microsecond=0, second=0, minute=0) + timedelta(days=12)
+    start = _local((to_local(utcnow()) + timedelta(days=12)).date().isoformat(), "14:00")  # 14:00 in Seoul
     upcoming_data.update(
         title_ko="연말 분야별 교류회", title_en="Year-end exchange by cluster", starts_at=start,
         ends_at=start + timedelta(hours=2), registration_opens_at=None, registration_closes_at=None,

@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f
 export FLASK_APP := wsgi.py
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-postgres acceptance install translations migrate bench bot worker clean
+.PHONY: run test test-postgres acceptance gallery install translations migrate bench bot worker clean
 
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found"; exit 1; }
@@ -36,6 +36,10 @@ test: install
 # The acceptance suite alone: real gunicorn, worker and bot processes driven from outside.
 acceptance: install
 	HF_HUB_OFFLINE=1 $(BIN)/pytest tests/acceptance $(PYTEST_ARGS)
+
+# The screenshot gallery and accessibility audit alone: test-artifacts/gallery/index.html.
+gallery: install
+	HF_HUB_OFFLINE=1 $(BIN)/pytest -m gallery tests/acceptance $(PYTEST_ARGS)
 
 test-postgres: install
 	HF_HUB_OFFLINE=1 TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest $(PYTEST_ARGS)

@@ -2,11 +2,18 @@
 
 Every chart carries ``role="img"``, a <title> and a <desc>; the templates put the same numbers
 in a table next to it for screen readers and for copying.
+
+Sizes: a chart is drawn at its natural width in CSS pixels (``width``/``height`` attributes) and
+only shrinks to fit a narrow screen (``max-width: 100%``), so one bar does not stretch over the
+page; the timeline keeps its plot at most ``TIMELINE_PLOT`` wide however many months there are.
 """
 from __future__ import annotations
 
+import math
 import zlib
+from datetime import date
 
+from babel.dates import format_skeleton
 from markupsafe import Markup, escape
 
 from .stats import ClusterRow, GoalRow
@@ -14,6 +21,17 @@ from .stats import ClusterRow, GoalRow
 FONT = "font-family=\"'Noto Sans KR','Apple SD Gothic Neo','Malgun Gothic',sans-serif\""
 NEUTRAL = "#19486A"
 SECOND = "#8AA1B1"
+TIMELINE_PLOT = 640      # widest plot area of the timeline, in px
+MONTH_LABEL_W = 64       # room one month label needs ("2026년 11월" at 11 px)
+
+
+def month_label(month: str, lang: str) -> str:
+    """A "YYYY-MM" month as people read it: "2026년 11월", "Nov 2026" (Babel, CLDR skeleton yMMM)."""
+    try:
+        year, number = (int(part) for part in month.split("-"))
+        return format_skeleton("yMMM", date(year, number, 1), locale=lang)
+    except ValueError:
+        return month
 
 
 def _esc(value: object) -> str:
@@ -24,7 +42,7 @@ def _svg(width: int, height: int, title: str, desc: str, body: list[str], css_cl
     ident = f"{css_class}-{zlib.crc32((title + desc).encode()):08x}"
     head = (
         f'<svg class="chart {css_class}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="100%" role="img" aria-labelledby="{ident}-t {ident}-d" {FONT} font-size="13">'
+        f'width="{width}" height="{height}" role="img" aria-labelledby="{ident}-t {ident}-d" {FONT} font-size="13">'
         f'<title id="{ident}-t">{_esc(title)}</title><desc id="{ident}-d">{_esc(desc)}</desc>'
     )
     return Markup(head + "".join(body) + "</svg>")
@@ -86,12 +104,18 @@ def cluster_bars(clusters: list[ClusterRow], lang: str, *, title: str, desc: str
     return _svg(width, height, title, desc, body, "cluster-bars")
 
 
-def timeline(months: list[str], registrations: list[int], pledges: list[int], *, title: str, desc: str,
-             registrations_label: str, pledges_label: str) -> Markup:
-    """Grouped vertical bars per month: registrations and pledges signed."""
+def timeline(months: list[str], registrations: list[int], pledges: list[int], lang: str, *, title: str,
+             desc: str, registrations_label: str, pledges_label: str) -> Markup:
+    """Grouped vertical bars per month: registrations and pledges signed.
+
+    A month gets at most 72 px and the plot at most ``TIMELINE_PLOT`` px, so 1 month and 100 months
+    both keep a sensible size; labels are thinned so that they never overlap.
+    """
     left, top, plot_h, bottom = 40, 30, 180, 40
-    slot = max(28, min(60, 640 // max(len(months), 1)))
-    width, height = left + slot * max(len(months), 1) + 20, top + plot_h + bottom
+    count = max(len(months), 1)
+    slot = min(72.0, TIMELINE_PLOT / count)
+    width = int(max(left + slot * count + 20, 300))     # room for the legend
+    height = top + plot_h + bottom
     top_value = max(registrations + pledges + [1])
     k = _scale(top_value, plot_h)
     body = [
@@ -99,16 +123,22 @@ def timeline(months: list[str], registrations: list[int], pledges: list[int], *,
         _key(left + 150, pledges_label, SECOND),
         f'<line x1="{left}" y1="{top + plot_h}" x2="{width - 10}" y2="{top + plot_h}" stroke="#5b6773"/>',
         f'<text x="{left - 6}" y="{top + 8}" text-anchor="end" font-size="11">{top_value}</text>',
+        f'<text x="{left - 6}" y="{top + plot_h}" text-anchor="end" font-size="11">0</text>',
     ]
-    bar = (slot - 8) / 2
-    label_every = max(1, -(-40 // slot))  # a label needs about 40 units
+    gap = min(8.0, slot / 4)
+    bar = (slot - gap) / 2
+    label_every = max(1, math.ceil(MONTH_LABEL_W / slot))
+    labelled = set(range(0, len(months), label_every))
+    if months and (len(months) - 1 - max(labelled)) * slot >= MONTH_LABEL_W:
+        labelled.add(len(months) - 1)                    # the latest month, when there is room
     for i, month in enumerate(months):
-        x = left + i * slot + 4
+        x = left + i * slot + gap / 2
+        label = month_label(month, lang)
         for j, (value, colour) in enumerate(((registrations[i], NEUTRAL), (pledges[i], SECOND))):
             h = value * k
             body.append(f'<rect x="{x + j * bar:.1f}" y="{top + plot_h - h:.1f}" width="{bar:.1f}" height="{h:.1f}" '
-                        f'fill="{colour}"><title>{month}: {value}</title></rect>')
-        if i % label_every == 0 or i == len(months) - 1:
+                        f'fill="{colour}"><title>{_esc(label)}: {value}</title></rect>')
+        if i in labelled:
             body.append(f'<text x="{x + bar:.1f}" y="{top + plot_h + 16}" text-anchor="middle" font-size="11">'
-                        f'{month[2:]}</text>')
+                        f'{_esc(label)}</text>')
     return _svg(width, height, title, desc, body, "timeline")

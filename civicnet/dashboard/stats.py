@@ -21,6 +21,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..goals.models import Goal
@@ -308,3 +309,39 @@ def month_range(months: set[str]) -> list[str]:
 def _ordered_kinds(kinds: dict[str, int]) -> dict[str, int]:
     order = [k.value for k in OrganisationKind]
     return dict(sorted(kinds.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else len(order), kv[0])))
+
+
+@dataclass
+class PlacingItem:
+    """A group that still needs an organiser: no cluster yet, or no SDG kept."""
+    organisation: Organisation
+    needs_cluster: bool
+    needs_goals: bool
+    suggested_goals: list[int]   # the classifier's suggestions the group has not kept (yet)
+    suggested_cluster: Cluster | None = None
+
+
+def groups_to_place(network: Network, limit: int = 10) -> tuple[int, list[PlacingItem]]:
+    """The organisers' work-list: how many groups (not withdrawn) lack a cluster or any SDG, and the
+    ``limit`` oldest of them with the suggestions waiting on their page."""
+    kept_goal = sa.exists().where(OrganisationGoal.organisation_id == Organisation.id, OrganisationGoal.selected)
+    conds = (Organisation.network_id == network.id, Organisation.status != OrganisationStatus.WITHDRAWN,
+             sa.or_(Organisation.cluster_id.is_(None), ~kept_goal))
+    total = db.session.scalar(sa.select(sa.func.count(Organisation.id)).where(*conds)) or 0
+    orgs = db.session.scalars(
+        sa.select(Organisation).where(*conds).options(selectinload(Organisation.goal_links))
+        .order_by(Organisation.created_at, Organisation.id).limit(limit)).all()
+    from ..matching.models import MatchingSuggestion  # the classifier's last word on each group
+
+    top = dict(db.session.execute(sa.select(MatchingSuggestion.organisation_id, MatchingSuggestion.top_cluster)
+                                  .where(MatchingSuggestion.organisation_id.in_([o.id for o in orgs]))).all())
+    clusters = {c.key: c for c in network.clusters}
+    items = []
+    for org in orgs:
+        waiting = sorted((link for link in org.goal_links if link.suggested and not link.selected),
+                         key=lambda link: -(link.suggested_score or 0))
+        items.append(PlacingItem(organisation=org, needs_cluster=org.cluster_id is None,
+                                 needs_goals=not org.goal_numbers,
+                                 suggested_goals=[link.goal_number for link in waiting],
+                                 suggested_cluster=clusters.get(top.get(org.id) or "") if org.cluster_id is None else None))
+    return total, items

@@ -11,7 +11,7 @@ from ..organisations.models import OrganisationKind
 from ..pledges.models import Pledge
 from ..templating import current_lang
 from . import charts
-from .stats import Filters, NetworkStats, network_stats
+from .stats import Filters, NetworkStats, groups_to_place, network_stats
 
 bp = Blueprint("dashboard", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/dashboard")
@@ -48,11 +48,12 @@ def render_charts(stats: NetworkStats) -> dict:
             none_label=_("No cluster yet"), groups_label=groups, pledges_label=pledges,
         ),
         "timeline": charts.timeline(
-            stats.months, stats.registrations_by_month, stats.pledges_by_month,
+            stats.months, stats.registrations_by_month, stats.pledges_by_month, lang,
             title=_("Registrations and pledges over time"),
             desc=_("Registrations and pledges signed per month, %(first)s to %(last)s.",
-                   first=stats.months[0] if stats.months else "-", last=stats.months[-1] if stats.months else "-"),
-            registrations_label=_("Registrations"), pledges_label=pledges,
+                   first=charts.month_label(stats.months[0], lang) if stats.months else "-",
+                   last=charts.month_label(stats.months[-1], lang) if stats.months else "-"),
+            registrations_label=_("Groups registered"), pledges_label=pledges,
         ),
     }
 
@@ -63,9 +64,11 @@ def index(slug: str):
     network = g.network
     filters = Filters.from_args(request.args, network)
     stats = network_stats(network, filters)
+    to_place_total, to_place = groups_to_place(network)
     return render_template(
         "dashboard/index.html", network=network, stats=stats, filters=filters, charts=render_charts(stats),
-        kinds=kind_choices(), kind_label=kind_label, years=year_choices(network),
+        to_place=to_place, to_place_total=to_place_total,
+        kinds=kind_choices(), kind_label=kind_label, years=year_choices(network), month_label=charts.month_label,
     )
 
 

@@ -17,8 +17,12 @@ from civicnet.networks.models import Network
 from civicnet.notices import services as notices
 from civicnet.notices.models import TelegramChat
 from civicnet.organisations import services as organisations
+from civicnet.organisations.history import ActorKind
 from civicnet.organisations.models import Organisation
-from civicnet.timeutil import to_local
+
+from .flow import Registration
+from .formats import display_phone, local_datetime
+from .texts import t
 
 CONSENT_VERSION = "telegram-1"
 
@@ -28,7 +32,7 @@ def _network(network_id: int | None) -> Network:
         network = db.session.get(Network, network_id)
         if network is not None:
             return network
-    slug = current_app.config.get("DEFAULT_NETWORK", "cheongju")
+    slug = current_app.config["DEFAULT_NETWORK"]
     network = db.session.scalar(sa.select(Network).where(Network.slug == slug))
     if network is None:
         network = db.session.scalar(sa.select(Network).order_by(Network.id))
@@ -90,53 +94,47 @@ def classify(activities: str, network_id: int) -> dict | None:
             "clusters": [c["key"] for c in result.get("clusters", [])]}
 
 
-def complete_registration(chat_id: int, reg: dict, signer: str, consent_text: str) -> dict:
+def complete_registration(chat_id: int, reg: Registration, signer: str, consent_text: str) -> dict:
     """Register the member, put it in its cluster, sign the pledge and link the chat."""
     from civicnet.pledges.services import sign_pledge
 
-    network = _network(reg.get("network_id"))
-    data = {"name": reg["name"], "kind": reg.get("org_kind") or "individual",
-            "representative": signer, "email": reg.get("email"), "phone": reg.get("phone"),
-            "activities": reg.get("activities", ""), "language": reg.get("lang", "ko")}
-    suggestions = {int(k): v for k, v in (reg.get("scores") or {}).items()}
+    network = _network(reg.network_id)
+    data = {"name": reg.name, "kind": reg.org_kind or "individual", "representative": signer,
+            "email": reg.email, "phone": reg.phone, "activities": reg.activities, "language": reg.lang}
     result = organisations.register_organisation(
-        network, data, goals=reg.get("goals") or [], suggestions=suggestions, consent_version=CONSENT_VERSION,
-        consent_text=consent_text, actor_kind="bot", require_goals=True)
+        network, data, goals=reg.goals, suggestions=dict(reg.scores), consent_version=CONSENT_VERSION,
+        consent_text=consent_text, actor_kind=ActorKind.BOT, require_goals=True)
     if not result.created:
         # Never hand an existing record to whoever typed its name and phone: ask for a link instead.
         return {"ok": False, "exists": True}
     org = result.organisation
-    if reg.get("cluster"):
-        organisations.set_cluster(org, reg["cluster"], actor_kind="bot", source="chosen")
-    sign_pledge(org, signer, reg.get("goals") or [], actor_kind="bot")
-    notices.link_chat(chat_id, network, org, language=reg.get("lang", "ko"), consent_version=CONSENT_VERSION)
+    if reg.cluster:
+        organisations.set_cluster(org, reg.cluster, actor_kind=ActorKind.BOT, source="chosen")
+    sign_pledge(org, signer, reg.goals, actor_kind=ActorKind.BOT)
+    notices.link_chat(chat_id, network, org, language=reg.lang, consent_version=CONSENT_VERSION)
     return {"ok": True, "organisation_id": org.id, "name": org.name}
 
 
-def my_data(chat_id: int) -> dict | None:
+def my_data(chat_id: int, lang: str) -> dict | None:
+    from civicnet.meetings.models import Registration as MeetingRegistration
+    from civicnet.meetings.models import RegistrationStatus
     from civicnet.pledges.services import active_pledge
 
     chat, org = _linked(chat_id)
     if chat is None:
         return None
     pledge = active_pledge(org)
-    meetings = []
-    try:
-        from civicnet.meetings.models import Registration, RegistrationStatus
 
-        for r in db.session.scalars(sa.select(Registration).where(
-                Registration.organisation_id == org.id, Registration.status != RegistrationStatus.CANCELLED)):
-            meetings.append({"title_ko": r.meeting.title_ko, "title_en": r.meeting.title_en, "status": r.status,
-                             "table": r.table.label() if r.table else None})
-    except ImportError:  # pragma: no cover
-        pass
+    meetings = [{"title": r.meeting.title(lang), "when": local_datetime(r.meeting.starts_at, lang),
+                 "status": r.status, "table": table_name(r.table, lang)}
+                for r in db.session.scalars(sa.select(MeetingRegistration).where(
+                    MeetingRegistration.organisation_id == org.id,
+                    MeetingRegistration.status != RegistrationStatus.CANCELLED))]
     return {"name": org.name, "kind": org.kind, "representative": org.representative, "email": org.email,
-            "phone": org.phone, "activities": org.activities, "goals": org.goal_numbers,
-            "cluster_ko": org.cluster.name_ko if org.cluster else None,
-            "cluster_en": org.cluster.name_en if org.cluster else None,
-            "pledged": pledge is not None, "consented_at": chat.consented_at.isoformat(timespec="minutes")
-            if chat.consented_at else None, "subscribed": chat.subscribed, "chat_id": chat.chat_id,
-            "meetings": meetings}
+            "phone": display_phone(org.phone), "activities": org.activities, "goals": org.goal_numbers,
+            "cluster": org.cluster.name(lang) if org.cluster else None,
+            "pledged": pledge is not None, "consented_at": local_datetime(chat.consented_at, lang),
+            "subscribed": chat.subscribed, "chat_id": chat.chat_id, "meetings": meetings}
 
 
 def delete_me(chat_id: int) -> dict:
@@ -144,7 +142,7 @@ def delete_me(chat_id: int) -> dict:
     chat, org = _linked(chat_id)
     erased = False
     if org is not None:
-        organisations.erase_personal_data(org, actor_kind="bot")
+        organisations.erase_personal_data(org, actor_kind=ActorKind.BOT)
         erased = True
     notices.forget_chat(chat_id)
     return {"erased": erased}
@@ -160,14 +158,20 @@ def _meeting_view(meeting, org, lang: str) -> dict:
     from civicnet.meetings import services as meetings
 
     reg = meetings.active_registration(meeting, org)
-    local = to_local(meeting.starts_at)
-    return {"id": meeting.id, "title": meeting.title(lang), "when": local.strftime("%Y-%m-%d %H:%M"),
+    return {"id": meeting.id, "title": meeting.title(lang), "when": local_datetime(meeting.starts_at, lang),
             "venue": meeting.venue(lang),
             "seats_left": max(0, meeting.capacity - meetings.seats_taken(meeting)),
             "status": reg.status if reg else None,
             "position": meetings.waitlist_position(reg) if reg else None,
             "cluster": org.cluster.name(lang) if org.cluster else None,
-            "table": reg.table.label() if reg and reg.table else None}
+            "table": table_name(reg.table, lang) if reg else None}
+
+
+def table_name(table, lang: str) -> str | None:
+    """A breakout table as people say it ("자연과 공존하는 생명의 도시 청주 3번 테이블"), not its code."""
+    if table is None:
+        return None
+    return t(lang, "%(cluster)s, table %(n)s", cluster=table.cluster.name(lang), n=table.number)
 
 
 def list_meetings(chat_id: int, lang: str) -> list[dict] | None:
@@ -201,7 +205,7 @@ def cancel(chat_id: int, meeting_id: int, lang: str) -> dict:
     reg = meetings.active_registration(meeting, org)
     if reg is None:
         raise Conflict("You are not registered for this meeting.")
-    meetings.cancel_registration(reg, actor_kind="group")
+    meetings.cancel_registration(reg, actor_kind=ActorKind.GROUP)
     return _meeting_view(meeting, org, lang)
 
 

@@ -1,35 +1,58 @@
-"""Building and running the bot: ``python -m bots`` (its own process, never inside gunicorn)."""
+"""Building and running the bot: ``python -m bots`` (its own process, never inside gunicorn).
+
+Polling: one poller per bot token, held by a lease in the database (``civicnet.leases``); a second
+process started with the same token waits as a standby and takes over when the first one's lease
+runs out. Webhook: PTB's own server (``Application.run_webhook``), any number of instances behind
+one address, since nothing about a user is kept in a process (``bots/store.py``).
+"""
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import signal
-import time
+import threading
 import traceback
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import Flask
 from telegram import BotCommand, Update
-from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram.constants import ChatType
+from telegram.ext import (Application, ApplicationBuilder, ApplicationHandlerStop, ContextTypes, TypeHandler)
 
 from civicnet.extensions import db
+from civicnet.timeutil import utcnow
 
-from . import commands, registration
-from .persistence import SQLAlchemyPersistence
+from . import commands, registration, store
+from .context import BotContext, flask_app, lang_of
+from .dbcall import call
 from .texts import t
-from .webhook import start_webhook_server
 
 log = logging.getLogger("bots")
 
 
 class CivicApplication(Application):
-    """Writes conversation state after every update, so a crash loses at most the update in hand."""
-
     async def process_update(self, update: object) -> None:
         await super().process_update(update)
-        if self.persistence:
-            await self.update_persistence()
+        # PTB notes every user and chat for its persistence even when there is none; we keep no
+        # per-user state in the process, so do not let those sets grow with every user ever seen.
+        self._user_ids_to_be_updated_in_persistence.clear()
+        self._chat_ids_to_be_updated_in_persistence.clear()
+
+
+async def claim_update(update: Update, context: BotContext) -> None:
+    """First for every update: record it as handled (a redelivered one stops here) and read the
+    user's language from the database."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or chat.type != ChatType.PRIVATE:
+        raise ApplicationHandlerStop  # groups, channels, polls...: the bot talks to one person at a time
+    lang = await call(flask_app(context), store.claim_update, user.id, update.update_id)
+    if lang is None:
+        log.info("update %s was already handled; not answering it again", update.update_id)
+        raise ApplicationHandlerStop
+    context.lang = lang
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -38,40 +61,34 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     stack = "".join(traceback.format_tb(error.__traceback__)) if error else ""
     log.error("bot update failed: %s\n%s", type(error).__name__, stack)
     if isinstance(update, Update) and update.effective_chat:
-        lang = (context.user_data or {}).get("lang", "ko")
         with contextlib.suppress(Exception):
             await update.effective_chat.send_message(
-                t(lang, "Something went wrong on our side. Nothing was saved; please try again."))
+                t(lang_of(context), "Something went wrong on our side. Nothing was saved; please try again."))
 
 
 async def sweep_idle(application: Application, remind_after: float, drop_after: float,
-                     now: float | None = None) -> tuple[int, int]:
-    """Remind silent registrants once; drop their half-done registration later. Returns counts."""
-    now = now or time.time()
+                     now: datetime | None = None) -> tuple[int, int]:
+    """Remind silent registrants once; drop their half-done registration later. Returns counts.
+
+    The rows are claimed in the database first, so several bot instances sweeping at once send
+    each message once."""
+    now = now or utcnow()
+    idle = await call(application.bot_data["flask_app"], store.claim_idle,
+                      now - timedelta(seconds=remind_after), now - timedelta(seconds=drop_after))
     reminded = dropped = 0
-    for user_id, data in list(application.user_data.items()):
-        reg = data.get("reg") if isinstance(data, dict) else None
-        if not reg or "at" not in reg:
-            continue
-        idle, lang = now - float(reg["at"]), data.get("lang", "ko")
+    for item in idle:
+        if item.drop:
+            dropped += 1
+            text = t(item.lang, "Your registration was stopped after a long silence; nothing was kept. "
+                                "Send /start to begin again.")
+        else:
+            reminded += 1
+            text = t(item.lang, "Are you still there? Your registration is waiting: answer the last question "
+                                "to go on, or send /cancel.")
         try:
-            if idle >= drop_after:
-                data.pop("reg", None)
-                dropped += 1
-                await application.bot.send_message(user_id, t(lang, "Your registration was stopped after a long "
-                                                                    "silence; nothing was kept. Send /start to "
-                                                                    "begin again."))
-            elif idle >= remind_after and not reg.get("reminded"):
-                reg["reminded"] = True
-                reminded += 1
-                await application.bot.send_message(user_id, t(lang, "Are you still there? Your registration is "
-                                                                    "waiting: answer the last question to go on, "
-                                                                    "or send /cancel."))
+            await application.bot.send_message(item.user_id, text)
         except Exception:  # noqa: BLE001 - a blocked user must not stop the sweep
             log.warning("could not reach a silent registrant")
-        application.mark_data_for_update_persistence(user_ids=user_id)
-    if reminded or dropped:
-        await application.update_persistence()
     return reminded, dropped
 
 
@@ -104,43 +121,99 @@ async def _post_stop(application: Application) -> None:
 
 
 def build_application(flask_app: Flask, *, token: str | None = None, base_url: str | None = None) -> Application:
-    """The PTB Application with CivicNet's handlers, persistence in the app DB, settings from config."""
+    """The PTB Application with CivicNet's handlers, settings from config; no state in memory."""
     config = flask_app.config
-    with flask_app.app_context():
-        engine = db.engine
-    persistence = SQLAlchemyPersistence(engine, update_interval=float(config["BOT_PERSISTENCE_INTERVAL"]))
     application = (ApplicationBuilder().application_class(CivicApplication)
+                   .context_types(ContextTypes(context=BotContext))
                    .token(token or config["TELEGRAM_BOT_TOKEN"])
                    .base_url(base_url or config["TELEGRAM_API_BASE_URL"])
-                   .persistence(persistence).post_init(_post_init).post_stop(_post_stop)
+                   .post_init(_post_init).post_stop(_post_stop)
                    .build())
     application.bot_data["flask_app"] = flask_app
-    application.add_handler(registration.build_handler(), group=0)
-    for handler in commands.handlers():
-        application.add_handler(handler, group=1)
+    application.add_handler(TypeHandler(Update, claim_update), group=-1)
+    # One group, first match wins: commands and their buttons, then anything else is an answer
+    # to the registration's question (which refuses what its question did not offer).
+    for handler in registration.handlers() + commands.handlers() + registration.answer_handlers():
+        application.add_handler(handler, group=0)
     application.add_error_handler(on_error)
     return application
 
 
-async def run_webhook(application: Application, config) -> None:
+# --- webhook ----------------------------------------------------------------------------------
+
+def webhook_settings(config) -> dict:
     secret, url = config.get("TELEGRAM_WEBHOOK_SECRET", ""), config.get("BOT_WEBHOOK_URL", "")
     if len(secret) < 16 or not url:
         raise SystemExit("Webhook mode needs TELEGRAM_WEBHOOK_SECRET (16+ characters) and BOT_WEBHOOK_URL.")
-    path = urlsplit(url).path or "/"
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
+    return {"listen": config["BOT_WEBHOOK_LISTEN"], "port": int(config["BOT_WEBHOOK_PORT"]),
+            "url_path": urlsplit(url).path.lstrip("/"), "webhook_url": url, "secret_token": secret}
+
+
+def run_webhook(application: Application, config) -> None:
+    """PTB's webhook server (tornado): checks Telegram's secret token header on every call."""
+    settings = webhook_settings(config)
+    log.info("starting the webhook server on %s:%s/%s", settings["listen"], settings["port"], settings["url_path"])
+    application.run_webhook(allowed_updates=Update.ALL_TYPES, **settings)
+
+
+# --- polling: one poller per token --------------------------------------------------------------
+
+def poller_lease_name(token: str) -> str:
+    """One name per bot: its numeric id (the part of the token before ':'), never the token."""
+    bot_id, sep, _secret = token.partition(":")
+    if sep and bot_id.isdigit():
+        return f"telegram-poller:{bot_id}"
+    return "telegram-poller:" + hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
+def run_polling(flask_app: Flask, *, token: str | None = None, base_url: str | None = None,
+                stop: threading.Event | None = None) -> None:
+    """Poll while holding the lease; without it, stand by until it is free. Returns on SIGINT/SIGTERM
+    (or ``stop``, for tests)."""
+    from civicnet.leases import Lease, keep_alive
+
+    config = flask_app.config
+    token = token or config["TELEGRAM_BOT_TOKEN"]
+    ttl = float(config["BOT_POLLER_LEASE_SECONDS"])
+    with flask_app.app_context():
+        engine = db.engine
+    lease = Lease(engine, poller_lease_name(token), ttl=ttl)
+    stop = stop or threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    async with application:
-        await application.start()
-        server = await start_webhook_server(application, listen=config["BOT_WEBHOOK_LISTEN"],
-                                            port=int(config["BOT_WEBHOOK_PORT"]), path=path, secret=secret)
-        await application.bot.set_webhook(url=url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
-        log.info("bot listening for webhooks on %s:%s%s", config["BOT_WEBHOOK_LISTEN"], config["BOT_WEBHOOK_PORT"], path)
-        await stop.wait()
-        server.close()
-        await server.wait_closed()
-        await application.stop()
+        with contextlib.suppress(ValueError):  # not the main thread (tests)
+            signal.signal(sig, lambda *_: stop.set())
+    while not stop.is_set():
+        if not lease.acquire():
+            log.info("Another bot process is polling with this token; waiting as a standby "
+                     "(checking every %.0f s, lease of %.0f s).", ttl / 6, ttl)
+            while not stop.wait(ttl / 6):
+                if lease.acquire():
+                    break
+            if stop.is_set():
+                return
+            log.info("The active poller's lease ran out; this process takes over polling.")
+        else:
+            log.info("This process holds the poller lease and polls for updates.")
+        application = build_application(flask_app, token=token, base_url=base_url)
+        lost = threading.Event()
+        asyncio.run(_poll(application, lease, keep_alive, ttl, stop, lost))
+        if lost.is_set() and not stop.is_set():
+            log.error("The poller lease was lost (database unreachable or too slow); polling stopped, "
+                      "standing by again.")
+    with contextlib.suppress(Exception):
+        lease.release()
+
+
+async def _poll(application: Application, lease, keep_alive, ttl: float, stop: threading.Event,
+                lost: threading.Event) -> None:
+    with keep_alive(lease, ttl / 3, on_lost=lost.set):
+        async with application:
+            await application.start()
+            await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            while not (stop.is_set() or lost.is_set()):
+                await asyncio.sleep(0.2)
+            await application.updater.stop()
+            await application.stop()
 
 
 def main() -> None:
@@ -151,8 +224,8 @@ def main() -> None:
     flask_app = create_app()
     if not flask_app.config.get("TELEGRAM_BOT_TOKEN"):
         raise SystemExit("Set TELEGRAM_BOT_TOKEN (from @BotFather) to run the bot.")
-    application = build_application(flask_app)
     if flask_app.config.get("BOT_MODE") == "webhook":
-        asyncio.run(run_webhook(application, flask_app.config))
+        run_webhook(build_application(flask_app), flask_app.config)
     else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        run_polling(flask_app)
+

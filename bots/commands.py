@@ -5,13 +5,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from . import actions
+from .context import flask_app as _app
+from .context import lang_of
 from .dbcall import ServiceError, call
-from .registration import kind_label, lang_of
+from .flow import kind_label
 from .texts import t
 
-
-def _app(context: ContextTypes.DEFAULT_TYPE):
-    return context.application.bot_data["flask_app"]
+MEETING_ID = r"\d{1,9}"  # an id the database can hold; anything else is not one of our buttons
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -83,7 +83,7 @@ async def meeting_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def my_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/my: everything the network holds about this chat's member."""
     lang = lang_of(context)
-    data = await call(_app(context), actions.my_data, update.effective_chat.id)
+    data = await call(_app(context), actions.my_data, update.effective_chat.id, lang)
     if data is None:
         await update.effective_chat.send_message(
             t(lang, "The network holds nothing about you except this chat's messages. /start registers you."))
@@ -97,14 +97,15 @@ async def my_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
              t(lang, "Phone: %(v)s", v=data["phone"] or "—"),
              t(lang, "Activities: %(v)s", v=data["activities"] or "—"),
              t(lang, "SDGs: %(v)s", v=", ".join(map(str, data["goals"])) or "—"),
-             t(lang, "Cluster: %(v)s", v=(data["cluster_en"] if lang == "en" else data["cluster_ko"]) or "—"),
+             t(lang, "Cluster: %(v)s", v=data["cluster"] or "—"),
              t(lang, "Pledge signed: %(v)s", v=yes if data["pledged"] else no),
              t(lang, "Telegram chat: %(v)s", v=data["chat_id"]),
              t(lang, "Notices by Telegram: %(v)s", v=yes if data["subscribed"] else no),
              t(lang, "Consent given: %(v)s", v=data["consented_at"] or "—")]
     for m in data["meetings"]:
-        title = (m["title_en"] or m["title_ko"]) if lang == "en" else m["title_ko"]
-        lines.append(f"📅 {title}: {m['status']}" + (f" · {m['table']}" if m["table"] else ""))
+        status = t(lang, "registered") if m["status"] == "confirmed" else t(lang, "on the waiting list")
+        lines.append(f"📅 {m['title']} ({m['when']}): {status}"
+                     + (f" · {m['table']}" if m["table"] else ""))
     lines.append(t(lang, "/delete deletes it."))
     await update.effective_chat.send_message("\n".join(lines))
 
@@ -126,7 +127,6 @@ async def delete_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await query.edit_message_text(t(lang, "Nothing was deleted."))
         return
     await call(_app(context), actions.delete_me, update.effective_chat.id, lang=lang)
-    context.user_data.clear()
     await query.edit_message_text(t(lang, "Your data was deleted. Thank you for taking part."))
 
 
@@ -143,5 +143,5 @@ def handlers() -> list:
     return [CommandHandler("help", help_command), CommandHandler("meetings", meetings_command),
             CommandHandler("my", my_command), CommandHandler("delete", delete_command),
             CommandHandler("stop", stop_command),
-            CallbackQueryHandler(meeting_button, pattern=r"^mt:(att|can):\d+$"),
+            CallbackQueryHandler(meeting_button, pattern=rf"^mt:(att|can):{MEETING_ID}$"),
             CallbackQueryHandler(delete_button, pattern=r"^del:(yes|no)$")]

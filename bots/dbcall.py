@@ -11,6 +11,8 @@ from flask_babel import force_locale
 from civicnet.errors import DomainError
 from civicnet.extensions import db
 
+from .texts import catalog, t
+
 
 class ServiceError(Exception):
     """A domain error, already translated for the chat's language."""
@@ -18,6 +20,15 @@ class ServiceError(Exception):
     def __init__(self, message: str, code: str) -> None:
         super().__init__(message)
         self.message, self.code = message, code
+
+
+def translate(exc: DomainError, lang: str) -> str:
+    """The bot's own texts (raised in ``bots/actions.py``) from the bot's catalog, the others from
+    the app's catalogs."""
+    if exc.message in catalog("ko"):
+        return t(lang, exc.message, **exc.params)
+    with force_locale(lang):
+        return exc.translated()
 
 
 def _run(app: Flask, lang: str, fn: Callable, args: tuple, kwargs: dict) -> Any:
@@ -28,8 +39,7 @@ def _run(app: Flask, lang: str, fn: Callable, args: tuple, kwargs: dict) -> Any:
             return result
         except DomainError as exc:
             db.session.rollback()
-            with force_locale(lang):
-                raise ServiceError(exc.translated(), exc.code) from None
+            raise ServiceError(translate(exc, lang), exc.code) from None
         except BaseException:
             db.session.rollback()
             raise

@@ -27,6 +27,7 @@ DOMAINS = [
     "civicnet.notices",
     "civicnet.meetings",
     "civicnet.matching",
+    "civicnet.privacy",
 ]
 
 
@@ -44,6 +45,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
+    from .web import hardening
+
+    # Before any blueprint: path converters bind when routes are added; engine options are read
+    # by db.init_app.
+    hardening.init_app(app)
     os.makedirs(app.instance_path, exist_ok=True)
     logging.basicConfig(level=logging.INFO)
     # httpx logs every request URL at INFO, and Telegram URLs carry the bot token.
@@ -68,4 +74,5 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     for name in DOMAINS:
         importlib.import_module(name).init_app(app)
+    hardening.apply_limits(app)
     return app

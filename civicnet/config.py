@@ -90,6 +90,9 @@ def from_environment() -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",
         "REMEMBER_COOKIE_SECURE": env == "production",
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_DURATION": _int("REMEMBER_COOKIE_DAYS", 30) * 24 * 3600,
         # 1 MB is far above any honest form and stops 100 MB bodies before parsing.
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 1_000_000)),
         "MAX_FORM_MEMORY_SIZE": int(os.environ.get("MAX_CONTENT_LENGTH", 1_000_000)),
@@ -128,10 +131,24 @@ def from_environment() -> dict:
         # The bot (python -m bots).
         "BOT_IDLE_REMIND_MINUTES": _float("BOT_IDLE_REMIND_MINUTES", 30.0),
         "BOT_IDLE_DROP_MINUTES": _float("BOT_IDLE_DROP_MINUTES", 1440.0),
-        "BOT_PERSISTENCE_INTERVAL": _float("BOT_PERSISTENCE_INTERVAL", 5.0),
+        # One poller per bot token: the polling process renews this lease every third of it; a
+        # standby takes over at most this long after the active one died.
+        "BOT_POLLER_LEASE_SECONDS": _float("BOT_POLLER_LEASE_SECONDS", 30.0),
         "BOT_IDLE_CHECK_SECONDS": _float("BOT_IDLE_CHECK_SECONDS", 30.0),
         "BOT_MODE": os.environ.get("BOT_MODE", "polling"),  # polling | webhook
         "BOT_WEBHOOK_LISTEN": os.environ.get("BOT_WEBHOOK_LISTEN", "127.0.0.1"),
         "BOT_WEBHOOK_PORT": _int("BOT_WEBHOOK_PORT", 8443),
         "BOT_WEBHOOK_URL": os.environ.get("BOT_WEBHOOK_URL", ""),
+        # Rate limits (Flask-Limiter syntax); counted in Redis when REDIS_URL is set, else in memory.
+        "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or "memory://",
+        "RATELIMIT_LOGIN": os.environ.get("RATELIMIT_LOGIN", "10 per minute;60 per hour"),
+        "RATELIMIT_LOGIN_ACCOUNT": os.environ.get("RATELIMIT_LOGIN_ACCOUNT", "10 per 15 minutes"),
+        "RATELIMIT_REGISTER": os.environ.get("RATELIMIT_REGISTER", "60 per minute;600 per hour"),
+        "RATELIMIT_REGISTER_ACCOUNT": os.environ.get("RATELIMIT_REGISTER_ACCOUNT", "10 per hour"),
+        "RATELIMIT_CLASSIFY": os.environ.get("RATELIMIT_CLASSIFY", "20 per minute;200 per hour"),
+        # POST /api/v1/classify: seconds of work per request, and how many classifications may
+        # run at once on this machine (the rest get 503 and Retry-After).
+        "CLASSIFY_TIME_BUDGET": _float("CLASSIFY_TIME_BUDGET", 10.0),
+        "CLASSIFY_CONCURRENCY": _int("CLASSIFY_CONCURRENCY", 1),
     }

@@ -3,7 +3,11 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext
+from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
+
+# Headers of an HTTP error that the client needs (405 Allow, 429/503 Retry-After, 401 challenge).
+_KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
 
 
 class DomainError(Exception):
@@ -11,6 +15,7 @@ class DomainError(Exception):
 
     status = 400
     code = "invalid"
+    retry_after: int | None = None  # seconds, sent as Retry-After (busy, rate limited)
 
     def __init__(self, message: str, *, field: str | None = None, **params) -> None:
         super().__init__(message)
@@ -24,6 +29,13 @@ class DomainError(Exception):
     def untranslated(self) -> str:
         """The English message with its parameters filled in (CLI output, import reports)."""
         return self.message % self.params if self.params else self.message
+
+
+class BadRequest(DomainError):
+    """The request itself cannot be used (unstorable characters, values out of range)."""
+
+    status = 400
+    code = "bad_request"
 
 
 class Invalid(DomainError):
@@ -46,6 +58,15 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class ErrorBodySchema(Schema):
+    """Every JSON error body, as sent (documented in the OpenAPI document as ``Error``)."""
+
+    error = fields.String(required=True, metadata={"description": "Machine-readable code, e.g. invalid, not_found"})
+    message = fields.String(required=True, metadata={"description": "Explanation in the request's language"})
+    field = fields.String(metadata={"description": "The request field the error is about"})
+    errors = fields.Dict(metadata={"description": "Field errors of the request, by location and field"})
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
@@ -56,12 +77,14 @@ def register_error_handlers(app: Flask) -> None:
         from .extensions import db
 
         db.session.rollback()
+        headers = {"Retry-After": str(error.retry_after)} if error.retry_after else {}
         if _wants_json():
             body = {"error": error.code, "message": error.translated()}
             if error.field:
                 body["field"] = error.field
-            return jsonify(body), error.status
-        return render_template("error.html", status=error.status, message=error.translated()), error.status
+            return jsonify(body), error.status, headers
+        return (render_template("error.html", status=error.status, message=error.translated()), error.status,
+                headers)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
@@ -76,14 +99,15 @@ def register_error_handlers(app: Flask) -> None:
         }
         status = error.code or 500
         message = messages.get(status, error.description or "")
+        headers = [(k, v) for k, v in error.get_headers() if k in _KEPT_HEADERS]
         if _wants_json():
             body = {"error": error.name.lower().replace(" ", "_"), "message": message}
             # flask-smorest/webargs put field errors in error.data
             data = getattr(error, "data", None)
             if isinstance(data, dict) and data.get("messages"):
                 body["errors"] = data["messages"]
-            return jsonify(body), status
-        return render_template("error.html", status=status, message=message), status
+            return jsonify(body), status, headers
+        return render_template("error.html", status=status, message=message), status, headers
 
     @app.errorhandler(500)
     def _server_error(error):

@@ -10,7 +10,9 @@ from civicnet.extensions import db
 from civicnet.goals.models import Goal
 from civicnet.networks.models import Network
 from civicnet.networks.services import create_network
-from civicnet.organisations.models import GoalSource, Organisation, OrganisationGoal
+from civicnet.organisations import services as organisations
+from civicnet.organisations.history import ActorKind
+from civicnet.organisations.models import Organisation, OrganisationStatus
 
 _seq = itertools.count(1)
 _hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)  # fast in tests only
@@ -45,29 +47,45 @@ def make_organisation(network: Network, *, name: str | None = None, kind: str = 
                       goals: list[int] = (), activities: str = "하천 정화 활동과 생태 교육",
                       email: str | None = None, phone: str | None = None, status: str = "registered",
                       cluster_key: str | None = None, **fields) -> Organisation:
+    """A group registered through the service a volunteer's form uses (same cleaning, keys, history)."""
     n = next(_seq)
     name = name or f"테스트 단체 {n}"
     email = email if email is not None else (None if phone else f"group{n}@example.org")
-    org = Organisation(
-        network_id=network.id, name=name, name_key=name.casefold().replace(" ", ""), kind=kind,
-        representative=fields.pop("representative", "홍길동"), email=email, phone=phone,
-        contact_key=(email or phone or "").lower(), activities=activities, status=status, **fields,
-    )
+    created_at = fields.pop("created_at", None)  # a past registration date, for period statistics
+    data = {"name": name, "kind": kind, "representative": fields.pop("representative", "홍길동"), "email": email,
+            "phone": phone, "activities": activities, **fields}
+    result = organisations.register_organisation(network, data, goals=goals, consent_version="1",
+                                                 actor_kind=ActorKind.SYSTEM)
+    assert result.created, f"a group named {name!r} with this contact already exists"
+    org = result.organisation
+    if created_at is not None:
+        org.created_at = created_at
     if cluster_key:
-        org.cluster = next(c for c in network.clusters if c.key == cluster_key)
-        org.cluster_source = "organiser"
-    for rank, number in enumerate(goals):
-        org.goal_links.append(OrganisationGoal(goal_number=number, selected=True, source=GoalSource.CHOSEN, rank=rank))
-    db.session.add(org)
+        organisations.set_cluster(org, cluster_key, actor_kind=ActorKind.ORGANISER)
+    if status == OrganisationStatus.APPROVED:
+        organisations.approve(org, actor_kind=ActorKind.SYSTEM)
+    elif status == OrganisationStatus.WITHDRAWN:
+        organisations.withdraw(org, actor_kind=ActorKind.SYSTEM)
+    elif status != OrganisationStatus.REGISTERED:
+        raise ValueError(f"unknown status {status!r}")
     db.session.commit()
     return org
 
 
 def login(client, user: User) -> None:
-    """Log ``user`` in on the test client (Flask-Login session keys)."""
+    """Log ``user`` in on the test client (Flask-Login session keys, a live revocable session)."""
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = session_id(user)
         session["_fresh"] = True
+
+
+def session_id(user: User) -> str:
+    """A new organiser session for ``user``: the id Flask-Login keeps in its cookies."""
+    from civicnet.accounts.services import start_session
+
+    start_session(user)
+    db.session.commit()
+    return user.session_id
 
 
 def goal(number: int) -> Goal:

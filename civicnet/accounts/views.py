@@ -7,7 +7,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from .forms import LoginForm
+from ..errors import Invalid
+from ..extensions import db
+from . import services
+from .forms import ConfirmForm, LoginForm, PasswordForm
 from .models import Membership
 from .services import authenticate
 
@@ -42,6 +45,8 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
+            services.start_session(user, remember=form.remember.data,
+                                   user_agent=request.headers.get("User-Agent", ""))
             login_user(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")) or organiser_home_url())
         flash(_("The e-mail or password is not right."), "error")
@@ -52,6 +57,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated and current_user.current_session is not None:
+        # The session row is revoked, so a copy of this session or remember cookie is worthless.
+        services.revoke_session(current_user, current_user.current_session.id)
     logout_user()
     flash(_("You are logged out."), "success")
     return redirect(url_for("web.home"))
@@ -61,3 +69,47 @@ def logout():
 @login_required
 def networks():
     return render_template("accounts/networks.html", memberships=_memberships())
+
+
+@bp.get("/organiser/sessions")
+@login_required
+def sessions():
+    return render_template("accounts/sessions.html", sessions=services.active_sessions(current_user),
+                           current=current_user.current_session, form=ConfirmForm())
+
+
+@bp.post("/organiser/sessions/<int:session_id>/revoke")
+@login_required
+def revoke_session(session_id: int):
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for(".sessions"))
+    services.revoke_session(current_user, session_id)
+    flash(_("That browser is logged out."), "success")
+    return redirect(url_for(".sessions"))
+
+
+@bp.post("/organiser/sessions/revoke-others")
+@login_required
+def revoke_other_sessions():
+    if ConfirmForm().validate_on_submit():
+        count = services.revoke_sessions(current_user, keep=current_user.current_session)
+        flash(_("Logged out on %(count)d other browsers.", count=count), "success")
+    return redirect(url_for(".sessions"))
+
+
+@bp.route("/organiser/password", methods=["GET", "POST"])
+@login_required
+def password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.new_password.data,
+                                     keep=current_user.current_session)
+        except Invalid as exc:
+            db.session.rollback()
+            target = form.current_password if exc.field == "current_password" else form.new_password
+            target.errors = [*target.errors, exc.translated()]
+            return render_template("accounts/password.html", form=form), 422
+        flash(_("Your password is changed. Every other browser is logged out."), "success")
+        return redirect(url_for(".sessions"))
+    return render_template("accounts/password.html", form=form), 422 if form.errors else 200

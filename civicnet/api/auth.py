@@ -1,7 +1,7 @@
 """Bearer-token authentication for organiser API routes, scoped to one network."""
 from __future__ import annotations
 
-from flask import request
+from flask import g, request
 
 from ..accounts.models import ApiToken
 from ..accounts.services import api_token_user
@@ -26,4 +26,6 @@ def token_network(slug: str) -> tuple[Network, ApiToken]:
     if token.network_id != network.id:
         # Same answer as for a missing network: other councils' networks stay invisible.
         raise NotFound("There is no network called '%(slug)s'.", slug=slug)
+    # Organiser reads of personal data through the API are in the audit log too.
+    g.audit_network, g.audit_user_id, g.audit_via = network, token.user_id, "api"
     return network, token

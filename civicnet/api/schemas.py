@@ -1,12 +1,23 @@
 """Marshmallow schemas of API v1 (requests are checked again by the services)."""
 from __future__ import annotations
 
+from datetime import timezone
+
 from marshmallow import Schema, fields, validate
 
 from ..organisations.models import OrganisationKind, OrganisationStatus
 from ..organisations.validation import LIMITS, MAX_SIZE
 
 KINDS = [k.value for k in OrganisationKind]
+
+
+class UtcDateTime(fields.DateTime):
+    """Times are stored as naive UTC; the API sends them as RFC 3339 with the offset (+00:00)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 class GoalSchema(Schema):
@@ -41,7 +52,9 @@ class NetworkSchema(Schema):
 
 
 def _text(field: str, required: bool = False, **kw):
-    return fields.Str(required=required, validate=validate.Length(max=LIMITS[field]), **kw)
+    # Required texts must have a character (the server also refuses one made only of spaces).
+    return fields.Str(required=required, validate=validate.Length(min=1 if required else None, max=LIMITS[field]),
+                      **kw)
 
 
 class PledgeInSchema(Schema):
@@ -104,9 +117,9 @@ class OrganisationSchema(Schema):
     goals = fields.List(fields.Int(), attribute="goal_numbers")
     goal_links = fields.List(fields.Nested(GoalLinkSchema))
     consent_version = fields.Str(allow_none=True)
-    consented_at = fields.DateTime(allow_none=True)
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+    consented_at = UtcDateTime(allow_none=True)
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
 
 
 class OrganisationQuerySchema(Schema):
@@ -135,10 +148,10 @@ class PledgeSchema(Schema):
     edition = fields.Int()
     pledge_version = fields.Str()
     signer_name = fields.Str()
-    signed_at = fields.DateTime()
+    signed_at = UtcDateTime()
     joint_action = fields.Str()
     goals = fields.Function(lambda p: [g.number for g in p.goals])
-    withdrawn_at = fields.DateTime(allow_none=True)
+    withdrawn_at = UtcDateTime(allow_none=True)
 
 
 class PledgeQuerySchema(Schema):

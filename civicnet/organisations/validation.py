@@ -30,17 +30,23 @@ LIMITS = {
 }
 MAX_SIZE = 10_000_000
 
-# Control characters other than the ordinary line breaks and tab of a text area.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
-_CONTROL_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
-# Anything that looks like markup: a tag, a comment, a processing instruction, or a script URL.
-_MARKUP = re.compile(r"<\s*[a-zA-Z/!?]|javascript:|&#|&[a-zA-Z]+;", re.IGNORECASE)
+# Control characters other than the ordinary line breaks and tab of a text area. The zero-width
+# (non-)joiner U+200C/U+200D stays allowed: emoji sequences (👩‍💻) and some scripts need it.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u2028\u2029\ufeff]")
+_CONTROL_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b\u2028\u2029\ufeff]")
+# Bidirectional embeddings, overrides and isolates (and the bare direction marks): they make a
+# name display differently from what it is ("Trojan Source" spoofing).
+_BIDI = re.compile(r"[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
 _NAME_KEY_DROP = re.compile(r"[\W_]+", re.UNICODE)
 
 
 def clean_text(value: object, field: str, *, required: bool = False, multiline: bool = False,
                max_length: int | None = None) -> str:
-    """Strip, NFC-normalise and check one text value."""
+    """Strip, NFC-normalise and check one text value.
+
+    Plain text is accepted as typed, ``<`` and ``&`` included (templates escape it on output);
+    invisible control characters and right-to-left overrides are refused.
+    """
     text = "" if value is None else str(value)
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n").strip()
     limit = max_length or LIMITS.get(field, 200)
@@ -49,8 +55,9 @@ def clean_text(value: object, field: str, *, required: bool = False, multiline: 
                       max=limit, length=len(text))
     if (_CONTROL if multiline else _CONTROL_LINE).search(text):
         raise Invalid("This contains invisible control characters; please retype it.", field=field)
-    if _MARKUP.search(text):
-        raise Invalid("Please write plain text without HTML tags or scripts.", field=field)
+    if _BIDI.search(text):
+        raise Invalid("This contains characters that change the writing direction; please retype it.",
+                      field=field)
     if required and not text:
         raise Invalid("Please fill this in.", field=field)
     return text
@@ -81,6 +88,20 @@ def clean_phone(value: object, field: str = "phone") -> str | None:
     if not phonenumbers.is_valid_number(number):
         raise Invalid("Please enter a valid phone number, like 010-1234-5678.", field=field)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def display_phone(stored: str | None) -> str:
+    """A stored (E.164) phone as people write it: Korean numbers in the national form
+    (010-2211-3424, 043-222-3333), others in the international form (+1 202-555-0123)."""
+    if not stored:
+        return ""
+    try:
+        number = phonenumbers.parse(stored, "KR")
+    except phonenumbers.NumberParseException:
+        return stored
+    if phonenumbers.region_code_for_number(number) == "KR":
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def clean_website(value: object, field: str = "website") -> str | None:

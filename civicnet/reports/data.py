@@ -2,11 +2,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
 
 from ..dashboard.stats import Filters, NetworkStats, network_stats
-from ..directory.services import JointActionItem, joint_actions
+from ..directory.services import JointActionSummary, summarise_joint_actions
 from ..networks.models import Network
-from ..timeutil import utcnow
+from ..extensions import db
+from ..organisations.models import Organisation
+from ..pledges.models import Pledge
+from ..timeutil import to_local, utcnow
 
 
 @dataclass
@@ -14,8 +20,8 @@ class YearlyReport:
     network: Network
     year: int
     stats: NetworkStats
-    actions: list[JointActionItem]
-    generated_at: str
+    actions: JointActionSummary
+    generated_at: datetime  # naive UTC, shown in local time (timeutil.format_local)
 
     def goal_rows(self) -> list[dict]:
         """One row per SDG, the shape a Voluntary Local Review table needs."""
@@ -61,9 +67,29 @@ class YearlyReport:
         } for a in self.actions]
 
 
-def build_report(network: Network, year: int) -> YearlyReport:
+def report_years(network: Network) -> list[int]:
+    """Every edition with data (pledges, or groups registered that local year) and the current
+    one, newest first: the years a report can be made for."""
+    years = set(db.session.scalars(sa.select(Pledge.edition).where(Pledge.network_id == network.id).distinct()))
+    first, last = db.session.execute(sa.select(sa.func.min(Organisation.created_at), sa.func.max(Organisation.created_at))
+                                     .where(Organisation.network_id == network.id)).one()
+    if first is not None:
+        years.update(range(to_local(first).year, to_local(last).year + 1))
+    years.add(network.current_edition)
+    return sorted(years, reverse=True)
+
+
+# The overview page and the PDF summarise: the first joint actions, each naming its first groups.
+ACTIONS_SHOWN = 50
+NAMES_SHOWN = 10
+
+
+def build_report(network: Network, year: int, *, summary: bool = True) -> YearlyReport:
     """Report data for ``network`` and ``year`` (edition): organisers' view, all groups counted;
-    joint actions name only publicly listed groups, since the report is published."""
+    joint actions name only publicly listed groups, since the report is published. With
+    ``summary`` (page, PDF) the joint actions are cut as in ``summarise_joint_actions``; the CSV
+    and XLSX tables take them whole."""
     stats = network_stats(network, Filters(year=year))
-    return YearlyReport(network=network, year=year, stats=stats, actions=joint_actions(network, year),
-                        generated_at=utcnow().strftime("%Y-%m-%d %H:%M UTC"))
+    actions = (summarise_joint_actions(network, year, limit=ACTIONS_SHOWN, names=NAMES_SHOWN) if summary
+               else summarise_joint_actions(network, year))
+    return YearlyReport(network=network, year=year, stats=stats, actions=actions, generated_at=utcnow())

@@ -15,6 +15,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from xml.sax.saxutils import escape
 
 from ..dashboard.views import kind_label
+from ..timeutil import format_local
 from .data import YearlyReport
 
 FONT = "HYGothic-Medium"
@@ -108,7 +109,7 @@ def render_pdf(report: YearlyReport, lang: str) -> bytes:
         _p(_("%(network)s: yearly report %(year)s", network=network_name, year=report.year), styles["title"]),
         _p(_("Generated %(when)s. Counts follow the CivicNet dashboard definitions for the year %(year)s: "
              "groups registered that year or pledged in that edition, not withdrawn.",
-             when=report.generated_at, year=report.year), styles["small"]),
+             when=format_local(report.generated_at, lang, zone_name=True), year=report.year), styles["small"]),
         _p(_("Participation"), styles["h2"]),
         _table([[_("Measure"), _("Count")],
                 [_("Groups"), stats.groups], [_("Pledges"), stats.pledges],
@@ -143,7 +144,13 @@ def render_pdf(report: YearlyReport, lang: str) -> bytes:
                 line += " · SDG " + ", ".join(str(n) for n in action.goals)
             story.append(_p("• " + line, styles["body"]))
             if action.groups:
-                story.append(_p("   " + ", ".join(action.groups), styles["small"]))
+                names = ", ".join(action.groups)
+                if action.more_groups:
+                    names += " " + _("and %(count)s more", count=action.more_groups)
+                story.append(_p("   " + names, styles["small"]))
+        if report.actions.more:
+            story.append(_p(_("%(count)s more joint actions are in the CSV and XLSX downloads.",
+                              count=report.actions.more), styles["small"]))
     else:
         story.append(_p(_("No joint actions recorded for this year yet."), styles["body"]))
 

@@ -66,7 +66,7 @@ def telegram_env(fake: FakeTelegram) -> dict[str, str]:
     return {"TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.base_url}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # a session-wide one leaves Playwright's event loop running for every later test
 def browser():
     if not Path(CHROMIUM).exists():
         if os.environ.get("CIVICNET_REQUIRE_BROWSER") == "1":

@@ -5,6 +5,7 @@ import asyncio
 import threading
 
 import pytest
+from telegram import Update
 
 from bots.app import build_application
 from tests.bots.fake_telegram import FakeTelegram
@@ -20,8 +21,8 @@ def fake_tg():
 class BotRunner:
     """Starts the bot (long polling) in its own thread and event loop; stop() is a clean shutdown."""
 
-    def __init__(self, flask_app, fake: FakeTelegram) -> None:
-        self.flask_app, self.fake = flask_app, fake
+    def __init__(self, flask_app, fake: FakeTelegram, webhook: dict | None = None) -> None:
+        self.flask_app, self.fake, self.webhook = flask_app, fake, webhook
         self.application = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
@@ -34,7 +35,10 @@ class BotRunner:
         self.application = build_application(self.flask_app, token=self.fake.token, base_url=self.fake.base_url)
         async with self.application:
             await self.application.start()
-            await self.application.updater.start_polling(poll_interval=0.0, timeout=1)
+            if self.webhook:  # PTB's own webhook server, with the settings run_webhook uses
+                await self.application.updater.start_webhook(allowed_updates=Update.ALL_TYPES, **self.webhook)
+            else:
+                await self.application.updater.start_polling(poll_interval=0.0, timeout=1)
             self._ready.set()
             await self._stop.wait()
             await self.application.updater.stop()
@@ -76,8 +80,8 @@ def bot_factory(app, fake_tg):
     app.config.update(BOT_IDLE_CHECK_SECONDS=3600)
     runners: list[BotRunner] = []
 
-    def start() -> BotRunner:
-        runner = BotRunner(app, fake_tg).start()
+    def start(webhook: dict | None = None) -> BotRunner:
+        runner = BotRunner(app, fake_tg, webhook).start()
         runners.append(runner)
         return runner
 

@@ -5,15 +5,20 @@ Standard library only (http.server in a thread). It decodes python-telegram-bot'
 editMessageText, editMessageReplyMarkup, answerCallbackQuery, setWebhook, deleteWebhook,
 setMyCommands, keeps every message the bot sent, and lets a test inject user messages, button
 presses (callback_query), contact shares, 429 answers with retry_after and 403 "blocked".
+
+Once the bot has called setWebhook, injected updates are POSTed to its URL instead, one at a time
+and in order, with the secret token header, as Telegram does (a failed delivery is retried).
 """
 from __future__ import annotations
 
 import email.parser
 import email.policy
+import http.client
 import itertools
 import json
 import threading
 import time
+from urllib.parse import urlsplit
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
@@ -65,10 +70,18 @@ class FakeTelegram:
         self.rate_limited_at: list[float] = []     # when each 429 was answered
         self.send_count = 0
         self.webhook: dict | None = None
+        self.webhook_deliveries: list[tuple[int, int]] = []  # (update_id, HTTP status) per attempt
+        # getUpdates calls that arrived while another one was still waiting: two pollers on one bot
+        # (real Telegram answers one of them 409 Conflict).
+        self.poll_conflicts = 0
+        self._polls_in_flight = 0
+        self._webhook_cursor = 0
+        self._stopping = False
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
         self._callback_ids = itertools.count(1)
         self._cursor: dict[int, int] = {}
+        self._all_updates: list[dict] = []
         self._server: ThreadingHTTPServer | None = None
 
     # --- server lifecycle -----------------------------------------------------------------
@@ -93,11 +106,13 @@ class FakeTelegram:
         self._server = Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        threading.Thread(target=self._deliver_webhooks, daemon=True).start()
         return self
 
     def stop(self) -> None:
         if self._server:
             with self.cond:
+                self._stopping = True
                 self.cond.notify_all()
             self._server.shutdown()
             self._server.server_close()
@@ -221,12 +236,52 @@ class FakeTelegram:
     def _get_updates(self, offset: int, timeout: float) -> list[dict]:
         deadline = time.monotonic() + min(timeout, 1.0)
         with self.cond:
-            while True:
-                ready = [u for u in self.updates if u["update_id"] >= offset]
-                self.updates = ready  # confirmed ones are forgotten, as Telegram does
-                if ready or time.monotonic() >= deadline:
-                    return ready[:100]
-                self.cond.wait(max(0.0, deadline - time.monotonic()))
+            if self._polls_in_flight:
+                self.poll_conflicts += 1
+            self._polls_in_flight += 1
+            try:
+                while True:
+                    ready = [u for u in self.updates if u["update_id"] >= offset]
+                    self.updates = ready  # confirmed ones are forgotten, as Telegram does
+                    if ready or time.monotonic() >= deadline:
+                        return ready[:100]
+                    self.cond.wait(max(0.0, deadline - time.monotonic()))
+            finally:
+                self._polls_in_flight -= 1
+
+    def _deliver_webhooks(self) -> None:
+        """While a webhook is set: POST each update to it in order; retry until it answers 200."""
+        while True:
+            with self.cond:
+                while not self._stopping and not (self.webhook and self.webhook.get("url")
+                                                  and self._webhook_cursor < len(self._all_updates)):
+                    self.cond.wait(0.5)
+                if self._stopping:
+                    return
+                update, hook = self._all_updates[self._webhook_cursor], dict(self.webhook)
+            status = self._post_update(hook, update)
+            with self.cond:
+                self.webhook_deliveries.append((update["update_id"], status))
+                if status == 200:
+                    self._webhook_cursor += 1
+                self.cond.notify_all()
+            if status != 200:
+                time.sleep(0.2)
+
+    @staticmethod
+    def _post_update(hook: dict, update: dict) -> int:
+        url = urlsplit(hook["url"])
+        headers = {"Content-Type": "application/json"}
+        if hook.get("secret_token"):
+            headers["X-Telegram-Bot-Api-Secret-Token"] = hook["secret_token"]
+        try:
+            conn = http.client.HTTPConnection(url.hostname, url.port or 80, timeout=10)
+            conn.request("POST", url.path or "/", body=json.dumps(update).encode(), headers=headers)
+            status = conn.getresponse().status
+            conn.close()
+            return status
+        except OSError:
+            return 0
 
     # --- injecting user actions -----------------------------------------------------------
     def _user(self, chat_id: int, first_name: str) -> dict:
@@ -236,6 +291,7 @@ class FakeTelegram:
         with self.cond:
             update["update_id"] = next(self._update_ids)
             self.updates.append(update)
+            self._all_updates.append(update)
             self.cond.notify_all()
         return update
 
@@ -295,6 +351,11 @@ class FakeTelegram:
                     raise AssertionError(f"the bot sent nothing more to chat {chat_id} within {timeout}s; "
                                          f"last: {[m.text[:60] for m in mine[-3:]]}")
                 self.cond.wait(remaining)
+
+    def unread(self, chat_id: int) -> list[SentMessage]:
+        """Messages to ``chat_id`` that next_message has not returned yet."""
+        with self.cond:
+            return [m for m in self.sent if m.chat_id == chat_id][self._cursor.get(chat_id, 0):]
 
     def drain_messages(self, chat_id: int) -> None:
         """Skip everything sent to ``chat_id`` so far."""

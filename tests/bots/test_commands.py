@@ -1,14 +1,11 @@
 """Deep links, /meetings with a full meeting, /my, /delete, /stop, idle reminders, the webhook."""
 from __future__ import annotations
 
-import http.client
-import json
 from datetime import timedelta
 
 import sqlalchemy as sa
 
 from bots.app import sweep_idle
-from bots.webhook import start_webhook_server
 from civicnet.extensions import db
 from civicnet.meetings import services as meetings
 from civicnet.notices import services as notices
@@ -168,45 +165,112 @@ def test_silent_registrant_is_reminded_once_then_dropped(app, network, bot, fake
     fake_tg.send_text(chat, "/start")
     fake_tg.press(chat, "lang:en", fake_tg.next_message(chat))
     fake_tg.next_message(chat)
-    started = bot.application.user_data[chat]["reg"]["at"]
+    row = sa.select(BotState.updated_at).where(BotState.namespace == "registration", BotState.key == str(chat))
+    started = db.session.scalar(row)  # the time of the last answer
 
-    assert bot.run(lambda a: sweep_idle(a, 60, 600, now=started + 61)) == (1, 0)
+    def after(seconds):
+        return bot.run(lambda a: sweep_idle(a, 60, 600, now=started + timedelta(seconds=seconds)))
+
+    assert after(61) == (1, 0)
     assert "Are you still there?" in fake_tg.next_message(chat).text
-    assert bot.run(lambda a: sweep_idle(a, 60, 600, now=started + 120)) == (0, 0)  # only once
-    assert bot.run(lambda a: sweep_idle(a, 60, 600, now=started + 601)) == (0, 1)
+    assert after(120) == (0, 0)  # only once
+    assert after(601) == (0, 1)
     assert "stopped after a long silence" in fake_tg.next_message(chat).text
-    rows = db.session.scalars(sa.select(BotState.data).where(BotState.namespace == "user")).all()
-    assert all("reg" not in (row or {}) for row in rows)  # the half-done answers are gone
+    assert db.session.scalar(row) is None  # the half-done answers are gone
+    fake_tg.press(chat, "kind:individual")  # a button of the dropped registration
+    assert fake_tg.next_message(chat).text == "That button is no longer active. /help shows what I can do."
+
+
+def test_an_answer_resets_the_silence(app, network, bot, fake_tg):
+    chat = 6501
+    fake_tg.send_text(chat, "/start")
+    fake_tg.press(chat, "lang:en", fake_tg.next_message(chat))
+    fake_tg.next_message(chat)
+    row = sa.select(BotState.updated_at).where(BotState.namespace == "registration", BotState.key == str(chat))
+    started = db.session.scalar(row)
+    assert bot.run(lambda a: sweep_idle(a, 60, 600, now=started + timedelta(seconds=61))) == (1, 0)
+    fake_tg.next_message(chat)
     fake_tg.press(chat, "kind:individual")
-    assert "Send /start to begin again" in fake_tg.next_message(chat).text
+    assert fake_tg.next_message(chat).text == "What is your name?"
+    answered = db.session.scalar(row)
+    assert answered > started
+    # Reminded again only after a new silence, and the drop counts from the last answer.
+    assert bot.run(lambda a: sweep_idle(a, 60, 600, now=answered + timedelta(seconds=30))) == (0, 0)
+    assert bot.run(lambda a: sweep_idle(a, 60, 600, now=answered + timedelta(seconds=61))) == (1, 0)
 
 
-def test_webhook_checks_the_secret_token(app, network, bot, fake_tg):
-    secret = "s3cret-token-for-tests-0123456789"
+def test_my_data_shows_local_times_and_the_national_phone_form(app, network, bot, fake_tg):
+    from civicnet.timeutil import to_local
 
-    async def start(application):
-        server = await start_webhook_server(application, listen="127.0.0.1", port=0, path="/tg", secret=secret)
-        return server, server.sockets[0].getsockname()[1]
+    from civicnet.meetings.breakouts import run_assignment, set_breakouts
 
-    server, port = bot.run(start)
+    org = linked_member(network, 6700, name="형식 확인 단체", phone="+821022113424", email=None,
+                        cluster_key="nature")
+    meeting = make_meeting(network, capacity=5)
+    meetings.register(meeting, org)
+    set_breakouts(meeting, {org.cluster_id: (1, 8)})
+    run_assignment(meeting)
+    db.session.commit()
+    fake_tg.send_text(6700, "/my")
+    mine = fake_tg.next_message(6700).text
+    assert "전화: 010-2211-3424" in mine and "+8210" not in mine
+    consented = to_local(db.session.scalar(sa.select(TelegramChat.consented_at)
+                                           .where(TelegramChat.chat_id == 6700)))
+    assert f"동의한 때: {consented.year}년 {consented.month}월 {consented.day}일" in mine
+    assert f"{consented:%H:%M}" in mine and "T" not in mine.split("동의한 때: ")[1].split("\n")[0]
+    starts = to_local(meeting.starts_at)
+    assert f"📅 협약식 및 교류회 ({starts.year}년 {starts.month}월 {starts.day}일" in mine
+    assert f"{starts:%H:%M}): 참석 신청함 · 자연과 공존하는 생명의 도시 청주 1번 테이블" in mine
+    assert "confirmed" not in mine and "nature-1" not in mine  # no codes shown to people
 
-    def post(headers: dict, body: dict) -> int:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        data = json.dumps(body).encode()
-        conn.request("POST", "/tg", body=data, headers={"Content-Type": "application/json", **headers})
-        status = conn.getresponse().status
-        conn.close()
-        return status
+    fake_tg.send_text(6700, "/meetings")
+    listing = fake_tg.next_message(6700).text
+    assert f"{starts.year}년 {starts.month}월 {starts.day}일" in listing and f"{starts:%Y-%m-%d}" not in listing
+    assert "내 테이블: 자연과 공존하는 생명의 도시 청주 1번 테이블" in listing
 
-    update = dict(fake_tg.make_message_update(6600, "/help"), update_id=999)
-    try:
-        assert post({}, update) == 403
-        assert post({"X-Telegram-Bot-Api-Secret-Token": "wrong"}, update) == 403
-        assert post({"X-Telegram-Bot-Api-Secret-Token": secret}, update) == 200
-        assert "/meetings" in fake_tg.next_message(6600).text
-    finally:
-        async def close(_application):
-            server.close()
-            await server.wait_closed()
 
-        bot.run(close)
+def test_korean_messages_for_meeting_buttons_and_forged_buttons_change_nothing(app, network, bot, fake_tg):
+    linked_member(network, 6800, name="버튼 단체")  # registered, no registration in progress
+    meeting = make_meeting(network, capacity=5)
+    fake_tg.send_text(6800, "/meetings")
+    listing = fake_tg.next_message(6800)
+    # "Cancel my place" for a meeting we never joined (an old or forged button): said in Korean.
+    fake_tg.press(6800, f"mt:can:{meeting.id}", listing)
+    assert fake_tg.next_message(6800).text == "이 모임에 참석 신청이 되어 있지 않습니다."
+    fake_tg.press(6800, "mt:att:999999", listing)  # no such meeting
+    assert fake_tg.next_message(6800).text == "그런 행사가 없습니다."  # the meetings domain's own Korean
+    for forged in ["mt:att:" + "9" * 30, "mt:att:-1", "mt:xyz:1", "sdg:99", "del:maybe", "garbage"]:
+        fake_tg.press(6800, forged, listing)
+        assert fake_tg.next_message(6800).text == "더 이상 쓸 수 없는 버튼입니다. /help 로 할 수 있는 일을 볼 수 있습니다."
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(BotState)
+                             .where(BotState.namespace == "registration")) == 0
+    db.session.expire_all()
+    member = db.session.scalar(sa.select(Organisation).where(Organisation.name == "버튼 단체"))
+    assert meetings.active_registration(meeting, member) is None
+
+
+def test_a_forged_sdg_button_during_registration_is_refused_with_a_clear_message(app, network, bot, fake_tg,
+                                                                                 monkeypatch):
+    from tests.bots.test_registration import fake_classifier
+
+    fake_classifier(monkeypatch, suggested=(6,))
+    chat = 6900
+    fake_tg.send_text(chat, "/start")
+    fake_tg.press(chat, "lang:ko", fake_tg.next_message(chat))
+    fake_tg.press(chat, "kind:individual", fake_tg.next_message(chat))
+    fake_tg.next_message(chat)
+    fake_tg.send_text(chat, "김위조")
+    fake_tg.next_message(chat)
+    fake_tg.send_text(chat, "forged@example.org")
+    fake_tg.next_message(chat)
+    fake_tg.next_message(chat)
+    fake_tg.send_text(chat, "동네 하천에서 쓰레기를 줍고 아이들과 생태 공부를 합니다.")
+    picker = fake_tg.next_message(chat)
+    for forged in ["sdg:99", "sdg:0", "sdg:" + "9" * 30, "sdg:abc", "cl:nature"]:
+        fake_tg.press(chat, forged, picker)
+        assert fake_tg.next_message(chat).text == "죄송합니다. 이 질문에 맞는 답이 아닙니다."
+        again = fake_tg.next_message(chat)
+        assert [b["callback_data"] for b in again.buttons() if b["text"].startswith("✅")] == ["sdg:6"]
+    state = db.session.scalar(sa.select(BotState.data).where(BotState.namespace == "registration",
+                                                             BotState.key == str(chat)))
+    assert state["step"] == "sdgs" and state["goals"] == [6]

@@ -83,7 +83,7 @@ def test_full_registration_in_korean(app, network, bot, fake_tg, monkeypatch):
     assert "개인정보 수집 목적" in consent.text
     fake_tg.press(chat, "consent:yes", consent)
     confirm = fake_tg.next_message(chat)
-    assert "무심천 초록 지킴이" in confirm.text and "+821012345678" in confirm.text
+    assert "무심천 초록 지킴이" in confirm.text and "010-1234-5678" in confirm.text  # the national form
     assert "우리는" in confirm.text or "협약문" in confirm.text
     fake_tg.press(chat, "confirm:yes", confirm)
     assert "환영합니다" in fake_tg.next_message(chat).text
@@ -154,8 +154,7 @@ def test_cancel_and_refused_consent_keep_nothing(app, network, bot, fake_tg, mon
     fake_tg.send_text(chat, "/help")
     assert "/meetings" in fake_tg.next_message(chat).text
     assert _org(chat) is None
-    user_rows = db.session.scalars(sa.select(BotState.data).where(BotState.namespace == "user")).all()
-    assert all("reg" not in (row or {}) for row in user_rows)
+    assert not db.session.scalars(sa.select(BotState).where(BotState.namespace == "registration")).all()
 
 
 def test_restart_mid_conversation_resumes_from_the_database(app, network, bot_factory, fake_tg, monkeypatch):
@@ -171,8 +170,8 @@ def test_restart_mid_conversation_resumes_from_the_database(app, network, bot_fa
     assert "How can the council reach you" in fake_tg.next_message(chat).text
     first.stop()  # the bot process goes away mid-registration
 
-    states = db.session.scalars(sa.select(BotState.data).where(BotState.namespace == "conversation:registration"))
-    assert list(states) == [3]  # CONTACT
+    states = db.session.scalars(sa.select(BotState.data).where(BotState.namespace == "registration"))
+    assert [s["step"] for s in states] == ["contact"]
 
     bot_factory()  # a new process: state comes back from the app database, not from memory
     fake_tg.send_text(chat, "010-2222-3333")

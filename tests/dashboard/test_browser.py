@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.builders import make_user
+from civicnet.extensions import db
+from tests.builders import make_user, session_id
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -50,12 +51,17 @@ def live_server(app):
 
 
 def _session_cookie(app, user, base_url: str) -> dict:
-    value = app.session_interface.get_signing_serializer(app).dumps({"_user_id": str(user.id), "_fresh": True})
+    value = app.session_interface.get_signing_serializer(app).dumps({"_user_id": session_id(user), "_fresh": True})
     return {"name": app.config.get("SESSION_COOKIE_NAME", "session"), "value": value, "url": base_url}
 
 
 def test_dashboard_and_public_page_in_both_languages(app, network, scenario, browser, live_server):
     organiser = make_user(network, "staff")
+    # The public directory shows approved groups only: approve the scenario's listed, active ones.
+    for org in scenario.values():
+        if getattr(org, "status", None) == "registered":
+            org.status = "approved"
+    db.session.commit()
     ARTIFACTS.mkdir(exist_ok=True)
     context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="ko-KR")
     context.add_cookies([_session_cookie(app, organiser, live_server)])

@@ -1,7 +1,7 @@
 """POST /api/v1/classify."""
 from __future__ import annotations
 
-from civicnet.matching.services import MAX_TEXT_CHARS
+from civicnet.matching.api import MAX_TEXT_CHARS, MAX_TEXTS, MAX_TOTAL_CHARS
 
 
 def test_classify_api_returns_results_in_order(client):
@@ -24,8 +24,9 @@ def test_classify_api_defaults_to_cheongju_and_accepts_odd_texts(client):
 def test_classify_api_rejects_bad_requests_with_a_message(client):
     cases = [
         {}, {"texts": []}, {"texts": "just a string"}, {"texts": [1, 2]},
-        {"texts": ["x"] * 65}, {"texts": ["x"], "lang": "fr"},
+        {"texts": ["x"] * (MAX_TEXTS + 1)}, {"texts": ["x"], "lang": "fr"},
         {"texts": ["a" * (MAX_TEXT_CHARS + 1)]},
+        {"texts": ["a" * MAX_TEXT_CHARS] * (MAX_TOTAL_CHARS // MAX_TEXT_CHARS + 1)},
     ]
     for body in cases:
         res = client.post("/api/v1/classify", json=body)
@@ -36,10 +37,10 @@ def test_classify_api_rejects_bad_requests_with_a_message(client):
 
 
 def test_classify_api_message_in_korean_by_default_and_english_on_request(client):
-    long = {"texts": ["a" * (MAX_TEXT_CHARS + 1)]}
+    long = {"texts": ["a" * MAX_TEXT_CHARS] * (MAX_TOTAL_CHARS // MAX_TEXT_CHARS + 1)}
     ko = client.post("/api/v1/classify", json=long).get_json()["message"]
     en = client.post("/api/v1/classify?lang=en", json=long).get_json()["message"]
-    assert "20000" in en and en != ko
+    assert str(MAX_TOTAL_CHARS) in en and str(MAX_TOTAL_CHARS) in ko and en != ko
 
 
 def test_classify_api_unknown_network_is_404(client):

@@ -31,7 +31,8 @@ def test_every_message_of_the_app_is_in_some_catalog(tmp_path):
     cfg = tmp_path / "babel.cfg"
     cfg.write_text("[python: **.py]\n[jinja2: **.html]\n")
     pot = tmp_path / "f.pot"
-    keywords = [a for k in ("_l", "lazy_gettext", "Invalid", "NotFound", "Conflict", "Forbidden", "Unauthorized")
+    keywords = [a for k in ("_l", "lazy_gettext", "Invalid", "NotFound", "Conflict", "Forbidden", "Unauthorized",
+                                  "BadRequest", "Busy")
                 for a in ("-k", k)]
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", str(cfg), *keywords,
                     "-o", str(pot), str(ROOT / "civicnet")],

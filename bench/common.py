@@ -181,8 +181,14 @@ def organiser(*networks):
 
 
 def login(client, user) -> None:
+    """Log ``user`` in on a Flask test client with a live revocable session (inside an app context)."""
+    from civicnet.accounts.services import start_session
+    from civicnet.extensions import db
+
+    start_session(user)
+    db.session.commit()
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.session_id
         session["_fresh"] = True
 
 

@@ -27,6 +27,7 @@ DOMAINS = [
     "civicnet.notices",
     "civicnet.meetings",
     "civicnet.matching",
+    "civicnet.privacy",
 ]
 
 

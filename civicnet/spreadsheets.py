@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -18,15 +19,21 @@ CSV_MIMETYPE = "text/csv; charset=utf-8"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_FIRST = frozenset(_FORMULA_STARTS)
+# An international phone number as displayed ("+1 202-555-0123"): no function, no reference.
+_PHONE_TEXT = re.compile(r"^\+\d[\d ()-]{3,30}$")
 
 
-def safe_cell(value):
+def safe_cell(value, *, typed_text: bool = False):
     """Neutralise text that a spreadsheet would run as a formula (CSV/formula injection):
     group names and activities are typed by the public. Control characters that a worksheet
-    cannot hold (a NUL stored before input was checked) are dropped rather than failing the export."""
+    cannot hold (a NUL stored before input was checked) are dropped rather than failing the export.
+    ``typed_text``: the cell is stored as a text cell (XLSX), which Excel never evaluates, so a
+    displayed phone number keeps its "+"."""
     if isinstance(value, str):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
         if value[:1] in _FORMULA_FIRST:
+            if typed_text and _PHONE_TEXT.match(value):
+                return value
             return "'" + value
     return value
 
@@ -111,7 +118,7 @@ def build_workbook(sheets: Iterable[Sheet]) -> Workbook:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in spec.rows:
-            sheet.append([safe_cell(v) for v in row])
+            sheet.append([safe_cell(v, typed_text=True) for v in row])
         for column in sheet.columns:
             letter = column[0].column_letter
             longest = max((len(str(c.value or "")) for c in column), default=8)

@@ -28,3 +28,14 @@ def test_download_keeps_korean_file_names(app):
     assert disposition.startswith('attachment; filename="')
     assert "filename*=UTF-8''%EC%B2%AD%EC%A3%BC" in disposition
     assert response.headers["Cache-Control"] == "private, no-store"
+
+
+def test_displayed_phones_are_not_quoted_where_no_formula_can_run():
+    """The Korean national form never looks like a formula; an international number keeps its
+    "+" in a typed XLSX text cell, and only the CSV (which Excel parses) quotes it."""
+    rows = [["010-2211-3424", "+1 202-555-0123", "+1 202-555-0123+SUM(A1)", "-1"]]
+    text = csv_bytes(["a", "b", "c", "d"], rows).decode("utf-8-sig")
+    assert text.splitlines()[1] == "010-2211-3424,'+1 202-555-0123,'+1 202-555-0123+SUM(A1),'-1"
+    sheet = load_workbook(io.BytesIO(xlsx_bytes([Sheet("s", ["a", "b", "c", "d"], rows)]))).active
+    assert [c.value for c in sheet[2]] == ["010-2211-3424", "+1 202-555-0123", "'+1 202-555-0123+SUM(A1)", "'-1"]
+    assert {c.data_type for c in sheet[2]} == {"s"}

@@ -183,14 +183,15 @@ def network_stats(network: Network, filters: Filters | None = None) -> NetworkSt
     goals = _goal_rows(network)
     by_number = {g.number: g for g in goals}
     for number, count in db.session.execute(
-        sa.select(OrganisationGoal.goal_number, sa.func.count(sa.distinct(Organisation.id)))
+        # (organisation, goal) is the link's primary key: a plain count is a count of groups.
+        sa.select(OrganisationGoal.goal_number, sa.func.count())
         .join(Organisation, Organisation.id == OrganisationGoal.organisation_id)
         .where(OrganisationGoal.selected.is_(True), *gconds)
         .group_by(OrganisationGoal.goal_number)
     ):
         by_number[number].groups = count
     for number, count in db.session.execute(
-        sa.select(pledge_goals.c.goal_number, sa.func.count(sa.distinct(Pledge.id)))
+        sa.select(pledge_goals.c.goal_number, sa.func.count())  # (pledge, goal) is the primary key
         .join(Pledge, Pledge.id == pledge_goals.c.pledge_id)
         .join(Organisation, Organisation.id == Pledge.organisation_id)
         .where(*pconds)

@@ -1,7 +1,8 @@
 """The public network page: groups that agreed to be listed, and the year's joint actions.
 
-Only groups with ``public_listing`` and not withdrawn ever leave this module, and only
-public fields (never e-mail, phone or representative).
+Only groups the organisers approved and that agreed to ``public_listing`` ever leave this
+module, and only public fields (never e-mail, phone or representative). A newly registered
+group appears once approved; a withdrawn one is no longer approved.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def listed_conditions(network_id: int) -> list:
     return [
         Organisation.network_id == network_id,
         Organisation.public_listing.is_(True),
-        Organisation.status != OrganisationStatus.WITHDRAWN,
+        Organisation.status == OrganisationStatus.APPROVED,
     ]
 
 
@@ -94,7 +95,7 @@ class JointActionSummary:
 
 
 def _public_name(org: Organisation | None) -> str | None:
-    if org is None or not org.public_listing or org.status == OrganisationStatus.WITHDRAWN:
+    if org is None or not org.public_listing or org.status != OrganisationStatus.APPROVED:
         return None
     if org.kind == OrganisationKind.INDIVIDUAL:
         return None
@@ -129,7 +130,7 @@ def _pledge_joint_actions(network: Network, year: int, *, public: bool, limit: i
     conditions = [Pledge.network_id == network.id, Pledge.edition == year, Pledge.withdrawn_at.is_(None),
                   text != "", Organisation.status != OrganisationStatus.WITHDRAWN]
     if public:
-        conditions.append(Organisation.public_listing.is_(True))
+        conditions += [Organisation.public_listing.is_(True), Organisation.status == OrganisationStatus.APPROVED]
     nameable = (Organisation.kind != OrganisationKind.INDIVIDUAL) if public else sa.true()
     base = sa.select().select_from(Pledge).join(Organisation, Organisation.id == Pledge.organisation_id) \
         .where(*conditions)

@@ -37,7 +37,7 @@ class RegistrationForm(FlaskForm):
     )
     preferred_cluster_id = SelectField(_l("Preferred breakout group (optional)"), coerce=int, default=0)
     accessibility = TextAreaField(_l("Accessibility needs (optional)"), validators=[Optional(), Length(max=500)])
-    consent = BooleanField(_l("I agree that the names above are used for this purpose."))
+    consent = BooleanField(_l("I agree that the names and accessibility needs I give are used for this purpose."))
 
 
 class OnBehalfForm(RegistrationForm):

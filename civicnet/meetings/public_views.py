@@ -43,8 +43,9 @@ def cluster_choices(meeting) -> list[tuple[int, str]]:
 def registration_data(form: RegistrationForm) -> dict:
     """Service arguments from a registration form (names only with consent to their purpose)."""
     names = [n for n in (form.attendee_names.data or "").splitlines() if n.strip()]
-    if names and not form.consent.data:
-        raise Invalid("Tick the consent box to give names, or leave the names empty.", field="consent")
+    if (names or (form.accessibility.data or "").strip()) and not form.consent.data:
+        raise Invalid("Tick the consent box to give names or accessibility needs, or leave them empty.",
+                      field="consent")
     return {"attendees": form.attendees.data, "attendee_names": names,
             "preferred_cluster_id": form.preferred_cluster_id.data or None,
             "accessibility": form.accessibility.data or ""}

@@ -37,3 +37,18 @@ def load_defaults_command() -> None:
 def list_command() -> None:
     for network in services.list_networks():
         click.echo(f"{network.slug}\t{network.name_ko}\t{len(network.clusters)} clusters")
+
+
+@network_cli.command("open-edition")
+@click.argument("slug")
+@click.option("--year", type=int, default=None, help="The edition to open (default: the next one).")
+def open_edition_command(slug: str, year: int | None) -> None:
+    """Open a new edition (year) of network SLUG and invite last edition's groups to renew."""
+    try:
+        opening = services.open_edition(services.get_network(slug), year)
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.untranslated()) from exc
+    db.session.commit()
+    click.echo(f"network {slug}: edition {opening.edition} open; {opening.invited} groups of "
+               f"{opening.previous_edition} invited to renew ({opening.reachable} by Telegram)")

@@ -1,4 +1,12 @@
-"""Creating networks from a definition and looking them up."""
+"""Creating networks from a definition, looking them up, and their yearly cycle (editions).
+
+Editions: ``Network.current_edition`` is the edition organisers opened last with
+``open_edition``, or the current local calendar year while none was opened (a fresh install is
+never stuck on an old year, and a council that opened next year's cycle early stays on it).
+``open_edition(network, edition, *, user_id)`` moves the network to a later edition, keeps an
+audit row (``NetworkEdition``) and sends ``edition_opened`` (the pledges domain invites the
+previous edition's groups to renew); ``proposed_edition`` and ``edition_history`` read.
+"""
 from __future__ import annotations
 
 import re
@@ -6,17 +14,26 @@ from pathlib import Path
 
 import sqlalchemy as sa
 import yaml
+from blinker import Namespace
+from sqlalchemy.exc import IntegrityError
 
-from ..errors import Invalid, NotFound
+from ..db_session import savepoint
+from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..goals.models import Goal
 from ..goals.services import load_goals
-from .models import Cluster, Network
+from ..timeutil import local_today, utcnow
+from .models import Cluster, Network, NetworkEdition
+
+signals = Namespace()
+# Sent after an organiser opened a new edition: ``sender`` is the network, ``opening`` the audit row.
+edition_opened = signals.signal("edition-opened")
 
 DEFAULTS_DIR = Path(__file__).resolve().parent / "defaults"
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _REQUIRED = ("slug", "name_ko", "city")
+MIN_EDITION, MAX_EDITION = 2000, 2999
 
 
 def read_definition(path: str | Path) -> dict:
@@ -50,6 +67,10 @@ def _validate(definition: dict) -> None:
         sdgs = cluster.get("sdgs") or []
         if not sdgs or any(not isinstance(n, int) or not 1 <= n <= 17 for n in sdgs):
             raise Invalid("Cluster '%(key)s' must list SDGs as numbers from 1 to 17.", key=key)
+    edition = definition.get("current_edition")
+    if edition is not None and (isinstance(edition, bool) or not isinstance(edition, int)
+                                or not MIN_EDITION <= edition <= MAX_EDITION):
+        raise Invalid("The current edition must be a year such as %(year)d.", year=local_today().year)
 
 
 def create_network(definition: dict, *, replace_clusters: bool = False) -> Network:
@@ -68,7 +89,15 @@ def create_network(definition: dict, *, replace_clusters: bool = False) -> Netwo
     network.pledge_version = str(definition.get("pledge_version") or "1")
     network.pledge_text_ko = (definition.get("pledge_text_ko") or "").strip()
     network.pledge_text_en = (definition.get("pledge_text_en") or network.pledge_text_ko).strip()
-    network.current_edition = int(definition.get("current_edition") or 2024)
+    network.pledge_text_individual_ko = (definition.get("pledge_text_individual_ko") or "").strip()
+    network.pledge_text_individual_en = (definition.get("pledge_text_individual_en")
+                                         or network.pledge_text_individual_ko).strip()
+    # Only a definition that names an edition sets it; otherwise the edition an organiser opened
+    # (or the calendar year) stays.
+    if definition.get("current_edition") is not None:
+        network.opened_edition = definition["current_edition"]
+    if definition.get("retention_months") is not None:
+        set_retention(network, definition["retention_months"])
     existing = {c.key: c for c in network.clusters}
     if replace_clusters:
         for key in set(existing) - {c["key"] for c in definition.get("clusters") or []}:
@@ -92,6 +121,21 @@ def load_default_network() -> Network:
     return create_network(read_definition(DEFAULTS_DIR / "cheongju.yaml"))
 
 
+RETENTION_MONTHS_RANGE = (1, 120)
+
+
+def set_retention(network: Network, months: object) -> int:
+    """Set how many months personal data is kept after withdrawal or last activity (1–120)."""
+    text = str(months if months is not None else "").strip()
+    low, high = RETENTION_MONTHS_RANGE
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise Invalid("The retention period must be a whole number of months from %(low)d to %(high)d.",
+                      field="retention_months", low=low, high=high)
+    network.retention_months = int(text)
+    db.session.flush()
+    return network.retention_months
+
+
 def get_network(slug: str) -> Network:
     network = db.session.scalar(sa.select(Network).where(Network.slug == slug))
     if network is None:
@@ -110,3 +154,51 @@ def ensure_default_data() -> bool:
     load_goals()
     load_default_network()
     return True
+
+
+# --- the yearly cycle ----------------------------------------------------------------------
+
+def proposed_edition(network: Network) -> int:
+    """The edition an organiser would open next: the year after the current one, or this
+    calendar year when the network is still on an older one."""
+    return max(network.current_edition + 1, local_today().year)
+
+
+def latest_allowed_edition() -> int:
+    """Organisers may open next year's cycle early, not one further ahead."""
+    return local_today().year + 1
+
+
+def open_edition(network: Network, edition: int | None = None, *, user_id: int | None = None) -> NetworkEdition:
+    """Move ``network`` to ``edition`` (default ``proposed_edition``); see the module doc."""
+    edition = proposed_edition(network) if edition is None else edition
+    if isinstance(edition, bool) or not isinstance(edition, int):
+        raise Invalid("Please give the year to open, such as %(year)d.", field="edition", year=proposed_edition(network))
+    previous = network.current_edition
+    if edition <= previous:
+        raise Conflict("The %(current)d edition is already open; a new edition must come after it.",
+                       field="edition", current=previous)
+    if edition > latest_allowed_edition():
+        raise Invalid("You can open at most next year's edition (%(year)d).", field="edition",
+                      year=latest_allowed_edition())
+    opening = NetworkEdition(network_id=network.id, edition=edition, previous_edition=previous,
+                             opened_at=utcnow(), opened_by_user_id=user_id, invited=0, reachable=0)
+    nested = savepoint()
+    try:
+        db.session.add(opening)
+        db.session.flush()
+    except IntegrityError:  # opened twice at once: one wins, the caller's transaction stays usable
+        nested.rollback()
+        raise Conflict("The %(current)d edition is already open; a new edition must come after it.",
+                       field="edition", current=edition) from None
+    nested.commit()
+    network.opened_edition = edition
+    db.session.flush()
+    edition_opened.send(network, opening=opening)
+    db.session.flush()
+    return opening
+
+
+def edition_history(network: Network) -> list[NetworkEdition]:
+    return list(db.session.scalars(sa.select(NetworkEdition).where(NetworkEdition.network_id == network.id)
+                                   .order_by(NetworkEdition.opened_at.desc(), NetworkEdition.id.desc())))

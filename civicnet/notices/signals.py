@@ -34,9 +34,11 @@ def connect() -> None:
     global _connected
     if _connected:
         return
-    from ..organisations.services import personal_data_erased
+    from ..organisations.services import personal_data_erased, telegram_consent_withdrawn
 
     personal_data_erased.connect(on_personal_data_erased)
+    # Same clean-up when only the consent to Telegram notices is withdrawn (edit link).
+    telegram_consent_withdrawn.connect(on_personal_data_erased)
     try:
         from ..meetings import signals as meeting_signals
     except ImportError:

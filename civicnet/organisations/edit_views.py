@@ -9,12 +9,17 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..errors import DomainError
+from ..errors import Conflict, DomainError
 from ..goals.services import all_goals
+from ..pledges.renewals import renew_pledge, renewal_offer
 from ..pledges.services import active_pledge, pledges_of, sign_pledge
 from . import services
-from .forms import ConfirmForm, DetailsForm, GoalsForm, KIND_LABELS, PledgeForm, ReasonForm, STATUS_LABELS
+from .consent import optional_text, retention_label, retention_months
+from .forms import (ConfirmForm, DetailsForm, GoalsForm, KIND_LABELS, OptionalConsentsForm, PledgeForm, ReasonForm,
+                    RenewPledgeForm,
+                    STATUS_LABELS)
 from .models import OrganisationStatus
+from .validation import display_phone
 
 bp = Blueprint("edit", __name__, template_folder="templates")
 
@@ -32,16 +37,36 @@ def _org():
 
 def _page(org, status: int = 200, **forms):
     token = request.args.get("t")
-    details = forms.get("details") or DetailsForm(formdata=None, obj=org)
+    details = forms.get("details")
+    if details is None:
+        details = DetailsForm(formdata=None, obj=org)
+        details.phone.data = display_phone(org.phone)
     goals = forms.get("goals_form") or GoalsForm(formdata=None, data={"goals": [str(n) for n in org.goal_numbers]})
     pledge_form = forms.get("pledge_form") or PledgeForm(formdata=None, data={"signer_name": org.representative})
+    renewal = renewal_offer(org)
+    renew_form = forms.get("renew_form") or RenewPledgeForm(formdata=None, data={
+        "renew_goals": [str(g.number) for g in renewal.goals] if renewal else [],
+        "signer_name": (renewal.signer_name if renewal else "") or org.representative})
     return render_template(
         "organisations/edit.html", org=org, network=org.network, token=token, details=details,
         goals_form=goals, selected=goals.selected(), goals=all_goals(), pledge=active_pledge(org),
         history=pledges_of(org), pledge_form=pledge_form, reason_form=forms.get("reason_form") or ReasonForm(formdata=None),
         confirm_form=forms.get("confirm_form") or ConfirmForm(formdata=None), kind_labels=KIND_LABELS,
         status_labels=STATUS_LABELS, withdrawn=org.status == OrganisationStatus.WITHDRAWN,
+        **_privacy_context(org, forms.get("consents_form")),
+        renewal=renewal, renew_form=renew_form, renew_selected=renew_form.selected(),
     ), status
+
+
+def _privacy_context(org, form: OptionalConsentsForm | None) -> dict:
+    """The "your data and consents" block of the edit page (PIPA)."""
+    from ..templating import current_lang
+
+    lang = current_lang()
+    form = form or OptionalConsentsForm(formdata=None, data={
+        "listing": org.listing_consented_at is not None, "telegram": org.telegram_consented_at is not None})
+    return {"consents_form": form, "retention": retention_label(retention_months(org.network), lang),
+            "optional_texts": {item: optional_text(item, lang) for item in ("website", "listing", "telegram")}}
 
 
 def _back():
@@ -86,6 +111,46 @@ def pledge():
         return _page(org, 422, pledge_form=form)
     sign_pledge(org, form.signer_name.cleaned, org.goal_numbers, form.joint_action.cleaned or "")
     flash(_("Thank you for signing the pledge."), "success")
+    return _back()
+
+
+@bp.post("/edit/consents")
+def consents():
+    org = _org()
+    form = OptionalConsentsForm()
+    if not form.validate_on_submit():
+        return _page(org, 422, consents_form=form)
+    changed = services.set_optional_consents(org, listing=bool(form.listing.data), telegram=bool(form.telegram.data),
+                                             actor_kind="group")
+    flash(_("Your choices are saved.") if changed else _("Nothing was changed."), "success")
+    return _back()
+
+
+@bp.post("/edit/telegram")
+def telegram():
+    """Open the bot with a one-time link that ties the chat to this group (needs the Telegram consent)."""
+    from ..notices.services import issue_link_token
+
+    org = _org()
+    if org.telegram_consented_at is None or org.status == OrganisationStatus.WITHDRAWN:
+        raise Conflict("Please agree to receive meeting notices on Telegram first.")
+    _token, url = issue_link_token(org.network, org)
+    return redirect(url)
+
+
+@bp.post("/edit/renew")
+def renew():
+    """Renew last edition's pledge for the current one (its SDGs pre-ticked, changeable)."""
+    org = _org()
+    form = RenewPledgeForm()
+    if not form.validate_on_submit():
+        return _page(org, 422, renew_form=form)
+    try:
+        pledge = renew_pledge(org, goals=form.renew_goals.cleaned, signer_name=form.signer_name.cleaned)
+    except DomainError as exc:
+        form.renew_goals.errors = [exc.translated()]
+        return _page(org, exc.status, renew_form=form)
+    flash(_("Thank you: your pledge is renewed for %(edition)d.", edition=pledge.edition), "success")
     return _back()
 
 

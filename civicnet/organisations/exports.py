@@ -18,6 +18,7 @@ from ..pledges.models import Pledge
 from ..spreadsheets import csv_chunks, safe_cell, xlsx_chunks
 from ..timeutil import local_zone
 from .models import Organisation, OrganisationGoal
+from .validation import display_phone
 
 KIND_KO = {"ngo": "시민단체", "cooperative": "협동조합", "social_enterprise": "사회적기업", "company": "기업",
            "school": "학교", "public_body": "공공기관", "village_group": "마을공동체", "club": "동아리·모임",
@@ -54,7 +55,7 @@ def _goals_of(ids: list[int]) -> dict[int, list[int]]:
     return out
 
 
-def row_batches(select: sa.Select, batch: int = BATCH) -> Iterator[list[list[object]]]:
+def row_batches(select: sa.Select, batch: int = BATCH, *, typed_text: bool = False) -> Iterator[list[list[object]]]:
     """The export's rows, ``batch`` groups at a time, from ``select`` (an ``export_select``);
     typed text already made formula-safe (``safe_cell``).
 
@@ -66,7 +67,8 @@ def row_batches(select: sa.Select, batch: int = BATCH) -> Iterator[list[list[obj
         goals = _goals_of([r[0] for r in partition])
         yield [[
             org_id, safe_cell(name), KIND_KO.get(kind, kind), safe_cell(representative), safe_cell(email or ""),
-            safe_cell(phone or ""), safe_cell(district), size if size is not None else "", safe_cell(website or ""),
+            safe_cell(display_phone(phone), typed_text=typed_text), safe_cell(district),
+            size if size is not None else "", safe_cell(website or ""),
             safe_cell(activities), ", ".join(map(str, goals.get(org_id, ()))), safe_cell(cluster_name or ""),
             STATUS_KO.get(status, status), "서명" if pledge_id else "", safe_cell(signer_name or ""),
             safe_cell(joint_action or ""), "예" if public_listing else "아니오", local_date(created_at),
@@ -88,7 +90,7 @@ def _local_date():
 
 def _sheet_rows(select: sa.Select) -> Iterator[list[object]]:
     """Rows for the sheet: empty texts become empty cells (openpyxl writes nothing for None)."""
-    for batch in row_batches(select):
+    for batch in row_batches(select, typed_text=True):  # XLSX text cells: a "+44 …" phone needs no quote
         for row in batch:
             yield [v if v != "" else None for v in row]
 

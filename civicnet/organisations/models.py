@@ -31,6 +31,12 @@ class OrganisationStatus(enum.StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class AgeBand(enum.StrEnum):
+    """Asked of individual citizens: under 14 needs a guardian's consent (PIPA art. 22-2)."""
+    UNDER_14 = "under_14"
+    FROM_14 = "14_or_older"
+
+
 class GoalSource(enum.StrEnum):
     CHOSEN = "chosen"          # ticked by the group itself
     SUGGESTED = "suggested"    # pre-selected by the classifier and left as it was
@@ -70,6 +76,15 @@ class Organisation(db.Model):
     consent_version: Mapped[str | None] = mapped_column(sa.String(32))
     consent_text: Mapped[str | None] = mapped_column(sa.Text)
     consented_at: Mapped[datetime | None] = mapped_column()
+    # Optional items, each with its own consent (PIPA: asked apart from the required ones).
+    # Unset = not given (or withdrawn); the item is then not kept / not used.
+    website_consented_at: Mapped[datetime | None] = mapped_column()
+    listing_consented_at: Mapped[datetime | None] = mapped_column()
+    telegram_consented_at: Mapped[datetime | None] = mapped_column()
+    # Individuals only: age band, and for under-14s the legal guardian who consented.
+    age_band: Mapped[str | None] = mapped_column(sa.String(16))
+    guardian_name: Mapped[str | None] = mapped_column(sa.String(100))
+    guardian_consented_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     withdrawn_at: Mapped[datetime | None] = mapped_column()

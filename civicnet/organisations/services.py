@@ -23,6 +23,10 @@ transaction, after this domain's own rows changed and were flushed, and each rec
 only its own tables (pledges withdraws the group's pledges / blanks their signer names, meetings
 and notices drop what they hold); the request or CLI command then commits everything at once,
 or nothing. ``filter_hooks`` let a domain add list filters over its own tables (``pledged``).
+Personal-data consents (PIPA): ``register_organisation`` takes ``choices`` (``consent.ConsentChoices``:
+the optional website/listing/Telegram consents, age band and under-14 guardian) and stores one
+timestamp per consent; ``set_optional_consents`` gives or withdraws them later (withdrawing Telegram
+sends ``telegram_consent_withdrawn``: the notices domain drops the chat link).
 """
 from __future__ import annotations
 
@@ -40,8 +44,9 @@ from ..networks.models import Cluster, Network
 from ..timeutil import utcnow
 from ..tokens import new_token, token_digest
 from . import validation
+from .consent import ConsentChoices
 from .history import ActorKind, record_change
-from .models import (EditToken, GoalSource, Organisation, OrganisationChange, OrganisationGoal,
+from .models import (AgeBand, EditToken, GoalSource, Organisation, OrganisationChange, OrganisationGoal,
                      OrganisationStatus)
 
 # Other domains (meetings, notices, bot) connect here to delete what they hold about a group.
@@ -51,8 +56,10 @@ personal_data_erased = signals.signal("personal-data-erased")
 organisation_withdrawn = signals.signal("organisation-withdrawn")
 # Sent when an organiser sets a group's SDGs or cluster: a trusted label the matching domain learns from.
 organiser_confirmed = signals.signal("organiser-confirmed")
+# Sent when a group withdraws its consent to Telegram notices: the notices domain drops the chat link.
+telegram_consent_withdrawn = signals.signal("telegram-consent-withdrawn")
 
-PERSONAL_FIELDS = {"name", "representative", "email", "phone", "website"}
+PERSONAL_FIELDS = {"name", "representative", "email", "phone", "website", "guardian_name"}
 # (select, network, filters) -> select: filters over other domains' tables, registered at start-up.
 filter_hooks: list[Callable[[sa.Select, Network, "OrganisationFilters"], sa.Select]] = []
 
@@ -243,19 +250,26 @@ def _apply_goals(org: Organisation, goals: list[int], suggestions: Mapping[int, 
 def register_organisation(network: Network, data: Mapping[str, object], *, goals: Iterable[int],
                           suggestions: Mapping[int, float] | None = None, consent_version: str,
                           consent_text: str | None = None, actor_kind: str = "group",
-                          actor_user_id: int | None = None, require_goals: bool = False) -> RegistrationResult:
-    """Register a group in ``network`` or find the one already registered (see module doc)."""
+                          actor_user_id: int | None = None, require_goals: bool = False,
+                          choices: ConsentChoices | None = None) -> RegistrationResult:
+    """Register a group in ``network`` or find the one already registered (see module doc).
+
+    ``choices``: the optional consents and, for individuals, the age band and guardian (see
+    ``_consent_fields``). Without it (API, import), the website and listing given in ``data``
+    count as consented by the caller that collected them.
+    """
     clean = validation.clean_organisation(data)
     numbers = validation.clean_goals(goals, required=require_goals)
     if not str(consent_version or "").strip():
         raise Invalid("Please agree to the use of your personal data to register.", field="consent")
+    consents = _consent_fields(clean, choices)
     existing = find_existing(network, clean["name"], clean.get("email"), clean.get("phone"))
     if existing is not None:
         return RegistrationResult(existing, created=False)
     org = Organisation(network_id=network.id, name_key=validation.name_key(clean["name"]),
                        contact_key=validation.contact_key(clean.get("email"), clean.get("phone")),
                        status=OrganisationStatus.REGISTERED, consent_version=str(consent_version)[:32],
-                       consent_text=consent_text, consented_at=utcnow(), **clean)
+                       consent_text=consent_text, consented_at=utcnow(), **clean, **consents)
     # Stay in a savepoint so a lost race undoes only this insert, not the caller's transaction.
     nested = savepoint()
     try:
@@ -276,6 +290,61 @@ def register_organisation(network: Network, data: Mapping[str, object], *, goals
             suggested=sorted(int(k) for k in (suggestions or {})), consent_version=org.consent_version)
     token = issue_edit_token(org, revoke_existing=False, actor_kind=actor_kind, actor_user_id=actor_user_id)
     return RegistrationResult(org, created=True, edit_token=token)
+
+
+def _consent_fields(clean: dict, choices: ConsentChoices | None) -> dict:
+    """The per-item consent timestamps, age band and guardian; drops items not consented to.
+
+    Under-14 individuals need a guardian's name and consent (PIPA art. 22-2); ``Invalid`` otherwise.
+    """
+    now = utcnow()
+    if choices is None:
+        return {"website_consented_at": now if clean.get("website") else None,
+                "listing_consented_at": now if clean.get("public_listing") else None}
+    if not choices.website:
+        clean["website"] = None
+    clean["public_listing"] = choices.listing
+    fields = {"website_consented_at": now if clean.get("website") else None,
+              "listing_consented_at": now if choices.listing else None,
+              "telegram_consented_at": now if choices.telegram else None}
+    if clean["kind"] != "individual":
+        return fields
+    if choices.age_band not in {band.value for band in AgeBand}:
+        raise Invalid("Please tell us whether you are under 14.", field="age_band")
+    fields["age_band"] = choices.age_band
+    if choices.age_band == AgeBand.UNDER_14:
+        guardian = validation.clean_text(choices.guardian_name, "guardian_name", required=True)
+        if not choices.guardian:
+            raise Invalid("Under 14, a parent or legal guardian must agree as well.", field="guardian")
+        fields |= {"guardian_name": guardian, "guardian_consented_at": now}
+    return fields
+
+
+def set_optional_consents(org: Organisation, *, listing: bool, telegram: bool, actor_kind: str = "group",
+                          actor_user_id: int | None = None) -> list[str]:
+    """Give or withdraw the optional consents after registration; returns the items that changed.
+
+    Withdrawing the listing takes the group off the public directory at once; withdrawing
+    Telegram sends ``telegram_consent_withdrawn`` (the notices domain deletes the chat link and the
+    bot's data about it).
+    """
+    _require_not_erased(org)
+    now, changed = utcnow(), []
+    if listing != (org.listing_consented_at is not None):
+        org.listing_consented_at, org.public_listing = (now if listing else None), listing
+        changed.append("listing")
+    if telegram != (org.telegram_consented_at is not None):
+        org.telegram_consented_at = now if telegram else None
+        if not telegram:
+            db.session.flush()
+            telegram_consent_withdrawn.send(org, organisation_id=org.id)
+        changed.append("telegram")
+    if changed:
+        record_change(org, "consents_changed", actor_kind, actor_user_id,
+                      given=[i for i in changed if getattr(org, f"{i}_consented_at")],
+                      withdrawn=[i for i in changed if not getattr(org, f"{i}_consented_at")])
+        db.session.flush()
+    return changed
 
 
 def update_organisation(org: Organisation, data: Mapping[str, object], *, actor_kind: str,
@@ -300,6 +369,11 @@ def update_organisation(org: Organisation, data: Mapping[str, object], *, actor_
             raise Conflict("Another group with this name and contact is already registered.", field="name")
     for key in changed:
         setattr(org, key, clean[key])
+    if "website" in changed:
+        # Typed by the group under the edit page's notice: giving an address is its consent.
+        org.website_consented_at = utcnow() if org.website else None
+    if "public_listing" in changed:
+        org.listing_consented_at = utcnow() if org.public_listing else None
     org.name_key, org.contact_key = new_name_key, new_contact_key
     # History keeps values of public fields only; personal ones are named, not copied.
     record_change(org, "updated", actor_kind, actor_user_id, fields=changed,
@@ -383,6 +457,8 @@ def erase_personal_data(org: Organisation, *, actor_kind: str, actor_user_id: in
     org.name_key = org.contact_key = f"erased:{org.id}"
     org.representative, org.email, org.phone, org.website = "", None, None, None
     org.activities, org.consent_text, org.public_listing = "", None, False
+    org.guardian_name = None
+    org.website_consented_at = org.listing_consented_at = org.telegram_consented_at = None
     _revoke(org)
     db.session.execute(sa.update(OrganisationChange).where(OrganisationChange.organisation_id == org.id)
                        .values(details={}))

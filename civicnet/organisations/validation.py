@@ -90,6 +90,20 @@ def clean_phone(value: object, field: str = "phone") -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def display_phone(stored: str | None) -> str:
+    """A stored (E.164) phone as people write it: Korean numbers in the national form
+    (010-2211-3424, 043-222-3333), others in the international form (+1 202-555-0123)."""
+    if not stored:
+        return ""
+    try:
+        number = phonenumbers.parse(stored, "KR")
+    except phonenumbers.NumberParseException:
+        return stored
+    if phonenumbers.region_code_for_number(number) == "KR":
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 def clean_website(value: object, field: str = "website") -> str | None:
     text = clean_text(value, field)
     if not text:

@@ -16,8 +16,8 @@ from ..networks.services import get_network
 from ..pledges.services import sign_pledge
 from ..templating import current_lang
 from . import services
-from .consent import CONSENT_VERSION, consent_text
-from .forms import DetailsForm, KIND_LABELS, PledgeForm, RegistrationGoalsForm
+from .consent import CONSENT_VERSION, consent_text, guardian_text, optional_text, stored_text
+from .forms import DetailsForm, KIND_LABELS, RegistrationGoalsForm, RegistrationPledgeForm
 from .suggestions import suggest_goals
 
 bp = Blueprint("organisations", __name__, template_folder="templates")
@@ -100,30 +100,44 @@ def register_goals(slug: str):
         return _render("register_goals.html", network, 422, form=form, details=state["details"],
                        selected=form.selected(), suggested=suggested)
     state["goals"] = form.goals.cleaned
-    pledge_form = PledgeForm(formdata=None, data={"state": _dump(state), "signer_name": state["details"]["representative"]})
-    return _render("register_pledge.html", network, form=pledge_form, state=state,
-                   consent=consent_text(network, current_lang()))
+    pledge_form = RegistrationPledgeForm(formdata=None, data={"state": _dump(state),
+                                                              "signer_name": state["details"]["representative"]})
+    return _consent_page(network, pledge_form, state)
+
+
+def _consent_page(network: Network, form: RegistrationPledgeForm, state: dict, status: int = 200):
+    """Step 3: the pledge, the required consent and each optional consent on its own."""
+    lang = current_lang()
+    optional = {item: optional_text(item, lang) for item in ("website", "listing", "telegram")}
+    return _render("register_pledge.html", network, status, form=form, state=state,
+                   consent=consent_text(network, lang), optional=optional, guardian=guardian_text(lang),
+                   individual=state["details"].get("kind") == "individual")
 
 
 @bp.post("/n/<slug>/register/pledge")
 def register_pledge(slug: str):
     network = get_network(slug)
-    form = PledgeForm()
+    form = RegistrationPledgeForm()
     state = _load(network, form.state.data)
     if request.form.get("back"):
         goals_form = RegistrationGoalsForm(formdata=None, data={"state": form.state.data})
         return _render("register_goals.html", network, form=goals_form, details=state["details"],
                        selected=state["goals"], suggested=[int(k) for k in state["suggestions"]])
     lang = current_lang()
-    if not form.validate_on_submit():
-        return _render("register_pledge.html", network, 422, form=form, state=state,
-                       consent=consent_text(network, lang))
-    data = state["details"] | {"language": lang, "public_listing": form.public_listing.data}
+    kind = state["details"].get("kind") or ""
+    valid = form.validate_on_submit()
+    if not (form.check_individual(kind) and valid):
+        return _consent_page(network, form, state, 422)
+    choices = form.choices(kind)
+    data = state["details"] | {"language": lang}
+    text = stored_text(network, lang, optional=tuple(i for i in choices.optional
+                                                     if i != "website" or data.get("website")),
+                       guardian=bool(choices.guardian))
     try:
         result = services.register_organisation(
             network, data, goals=state["goals"], suggestions={int(k): v for k, v in state["suggestions"].items()},
-            consent_version=CONSENT_VERSION, consent_text=consent_text(network, lang), actor_kind="group",
-            require_goals=True)
+            consent_version=CONSENT_VERSION, consent_text=text, actor_kind="group", require_goals=True,
+            choices=choices)
     except Invalid:
         # The signed state was valid when signed; rules may have changed since. Start again.
         abort(400)

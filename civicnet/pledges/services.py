@@ -58,7 +58,7 @@ def pledges_of(org: Organisation) -> list[Pledge]:
 
 def sign_pledge(organisation: Organisation, signer_name: str, goals: Iterable[int] = (), joint_action: str = "",
                 *, actor_kind: str = "group", actor_user_id: int | None = None,
-                edition: int | None = None) -> Pledge:
+                edition: int | None = None, renewed_from: int | None = None) -> Pledge:
     """Sign the network pledge for ``organisation`` (see module doc)."""
     if organisation.status == OrganisationStatus.WITHDRAWN:
         raise Conflict("A withdrawn group cannot sign the pledge.")
@@ -83,8 +83,9 @@ def sign_pledge(organisation: Organisation, signer_name: str, goals: Iterable[in
         nested.rollback()
         raise Conflict("This group has already signed the pledge for %(edition)d.", edition=edition) from None
     nested.commit()
-    record_change(organisation, "pledge_signed", actor_kind, actor_user_id, edition=edition,
-                  pledge_version=network.pledge_version, goals=numbers)
+    details = {"renewed_from": renewed_from} if renewed_from else {}
+    record_change(organisation, "pledge_renewed" if renewed_from else "pledge_signed", actor_kind, actor_user_id,
+                  edition=edition, pledge_version=network.pledge_version, goals=numbers, **details)
     db.session.flush()
     return pledge
 
@@ -102,6 +103,18 @@ def withdraw_pledges_of(org: Organisation, *, actor_kind: str = "group", actor_u
     for pledge in active:
         withdraw_pledge(pledge, actor_kind=actor_kind, actor_user_id=actor_user_id)
     return len(active)
+
+
+def count_pledges(network, edition: int, among: Iterable[int] | None = None) -> int:
+    """Active pledges of ``edition`` in ``network`` (optionally only of the groups ``among``)."""
+    stmt = sa.select(sa.func.count(Pledge.id)).where(
+        Pledge.network_id == network.id, Pledge.edition == edition, Pledge.withdrawn_at.is_(None))
+    if among is not None:
+        ids = list(among)
+        if not ids:
+            return 0
+        stmt = stmt.where(Pledge.organisation_id.in_(ids))
+    return db.session.scalar(stmt) or 0
 
 
 # --- hooks into the organisations domain (connected in init_app) ------------------------------

@@ -2,11 +2,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
 
 from ..dashboard.stats import Filters, NetworkStats, network_stats
 from ..directory.services import JointActionSummary, summarise_joint_actions
 from ..networks.models import Network
-from ..timeutil import utcnow
+from ..extensions import db
+from ..organisations.models import Organisation
+from ..pledges.models import Pledge
+from ..timeutil import to_local, utcnow
 
 
 @dataclass
@@ -15,7 +21,7 @@ class YearlyReport:
     year: int
     stats: NetworkStats
     actions: JointActionSummary
-    generated_at: str
+    generated_at: datetime  # naive UTC, shown in local time (timeutil.format_local)
 
     def goal_rows(self) -> list[dict]:
         """One row per SDG, the shape a Voluntary Local Review table needs."""
@@ -61,6 +67,18 @@ class YearlyReport:
         } for a in self.actions]
 
 
+def report_years(network: Network) -> list[int]:
+    """Every edition with data (pledges, or groups registered that local year) and the current
+    one, newest first: the years a report can be made for."""
+    years = set(db.session.scalars(sa.select(Pledge.edition).where(Pledge.network_id == network.id).distinct()))
+    first, last = db.session.execute(sa.select(sa.func.min(Organisation.created_at), sa.func.max(Organisation.created_at))
+                                     .where(Organisation.network_id == network.id)).one()
+    if first is not None:
+        years.update(range(to_local(first).year, to_local(last).year + 1))
+    years.add(network.current_edition)
+    return sorted(years, reverse=True)
+
+
 # The overview page and the PDF summarise: the first joint actions, each naming its first groups.
 ACTIONS_SHOWN = 50
 NAMES_SHOWN = 10
@@ -74,5 +92,4 @@ def build_report(network: Network, year: int, *, summary: bool = True) -> Yearly
     stats = network_stats(network, Filters(year=year))
     actions = (summarise_joint_actions(network, year, limit=ACTIONS_SHOWN, names=NAMES_SHOWN) if summary
                else summarise_joint_actions(network, year))
-    return YearlyReport(network=network, year=year, stats=stats, actions=actions,
-                        generated_at=utcnow().strftime("%Y-%m-%d %H:%M UTC"))
+    return YearlyReport(network=network, year=year, stats=stats, actions=actions, generated_at=utcnow())

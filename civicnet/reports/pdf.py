@@ -15,6 +15,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from xml.sax.saxutils import escape
 
 from ..dashboard.views import kind_label
+from ..timeutil import format_local
 from .data import YearlyReport
 
 FONT = "HYGothic-Medium"
@@ -108,7 +109,7 @@ def render_pdf(report: YearlyReport, lang: str) -> bytes:
         _p(_("%(network)s: yearly report %(year)s", network=network_name, year=report.year), styles["title"]),
         _p(_("Generated %(when)s. Counts follow the CivicNet dashboard definitions for the year %(year)s: "
              "groups registered that year or pledged in that edition, not withdrawn.",
-             when=report.generated_at, year=report.year), styles["small"]),
+             when=format_local(report.generated_at, lang, zone_name=True), year=report.year), styles["small"]),
         _p(_("Participation"), styles["h2"]),
         _table([[_("Measure"), _("Count")],
                 [_("Groups"), stats.groups], [_("Pledges"), stats.pledges],

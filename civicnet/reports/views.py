@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, render_template, request
 
 from ..accounts.access import organiser_required
-from ..dashboard.views import kind_label, render_charts, year_choices
+from ..dashboard.views import kind_label, render_charts
 from ..spreadsheets import CSV_MIMETYPE, XLSX_MIMETYPE, download
 from ..templating import current_lang
-from .data import build_report
+from .data import build_report, report_years
 from .pdf import render_pdf
 from .tables import TABLES, to_csv, to_xlsx
 
@@ -28,7 +28,7 @@ def index(slug: str):
     year = _year()
     report = build_report(g.network, year)
     return render_template("reports/index.html", network=g.network, report=report, stats=report.stats,
-                           charts=render_charts(report.stats), years=year_choices(g.network), year=year,
+                           charts=render_charts(report.stats), years=report_years(g.network), year=year,
                            tables=TABLES, kind_label=kind_label)
 
 
@@ -54,4 +54,5 @@ def csv(slug: str, year: int):
 @organiser_required()
 def xlsx(slug: str, year: int):
     report = build_report(g.network, _year(year), summary=False)
-    return download(to_xlsx(report), XLSX_MIMETYPE, f"{slug}-{year}.xlsx")
+    lang = current_lang()
+    return download(to_xlsx(report, lang), XLSX_MIMETYPE, f"{slug}-report-{year}-{lang}.xlsx")

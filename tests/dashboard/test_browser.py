@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from civicnet.extensions import db
 from tests.builders import make_user, session_id
 
 CHROMIUM = "/usr/bin/chromium"
@@ -56,6 +57,11 @@ def _session_cookie(app, user, base_url: str) -> dict:
 
 def test_dashboard_and_public_page_in_both_languages(app, network, scenario, browser, live_server):
     organiser = make_user(network, "staff")
+    # The public directory shows approved groups only: approve the scenario's listed, active ones.
+    for org in scenario.values():
+        if getattr(org, "status", None) == "registered":
+            org.status = "approved"
+    db.session.commit()
     ARTIFACTS.mkdir(exist_ok=True)
     context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="ko-KR")
     context.add_cookies([_session_cookie(app, organiser, live_server)])

@@ -14,7 +14,7 @@ def _listed_ids(html: str) -> set[int]:
 
 def _expected_listed(network, scenario) -> set[int]:
     return {o.id for key, o in scenario.items() if isinstance(o, Organisation)
-            and o.network_id == network.id and o.public_listing and o.status != "withdrawn"}
+            and o.network_id == network.id and o.public_listing and o.status == "approved"}
 
 
 @pytest.mark.parametrize("lang,marker", [("ko", "회원 단체"), ("en", "Member groups")])
@@ -26,6 +26,7 @@ def test_lists_exactly_the_listed_groups(client, network, scenario, lang, marker
     assert _listed_ids(html) == _expected_listed(network, scenario)
     assert scenario["coop"].name not in html          # not listed
     assert scenario["gone"].name not in html          # withdrawn
+    assert scenario["farm"].name not in html          # listed by choice, not yet approved
     assert scenario["other"].name not in html         # other network
 
 
@@ -57,7 +58,7 @@ def test_search_and_filters(client, network, scenario):
 
 def test_pagination(client, network):
     for i in range(35):
-        make_organisation(network, name=f"단체 {i:02d}", public_listing=True)
+        make_organisation(network, name=f"단체 {i:02d}", public_listing=True, status="approved")
     first = _listed_ids(client.get(f"/n/{network.slug}/").get_data(as_text=True))
     second_html = client.get(f"/n/{network.slug}/?page=2&lang=en").get_data(as_text=True)
     second = _listed_ids(second_html)
@@ -75,6 +76,9 @@ def test_joint_actions_of_the_year_name_only_listed_groups(client, network, scen
     assert set(titles) == {"무심천 함께 줍깅", '=HYPERLINK("x")'}
     assert titles["무심천 함께 줍깅"].groups == [scenario["river"].name, scenario["school"].name]
     html = client.get(f"/n/{network.slug}/?lang=ko").get_data(as_text=True)
+    # The page opens on the current edition (the calendar year here: none was opened).
+    assert f"{network.current_edition}년 공동 실천 행동" in html and "무심천 함께 줍깅" not in html
+    html = client.get(f"/n/{network.slug}/?lang=ko&year=2024").get_data(as_text=True)
     assert "무심천 함께 줍깅" in html and "2024년 공동 실천 행동" in html
     assert "비공개 협동조합 행동" not in html  # the unlisted group's 2023 text
     assert joint_actions(network, 2023) == []  # only the unlisted cooperative wrote one in 2023

@@ -105,7 +105,11 @@ def test_detail_and_actions(client, organiser, groups, lang):
     assert {l.source for l in a.goal_links if l.selected} == {"organiser"}
     assert b.status == "withdrawn"
     history = client.get(f"/o/cheongju/organisations/{a.id}").get_data(as_text=True)
-    assert "goals_set" in history and "cluster_set" in history and "approved" in history
+    # The history in words, never the stored codes.
+    words = {"ko": ("SDG 변경", "분야 변경", "승인", "새 수정 링크 발급"),
+             "en": ("SDGs changed", "Cluster changed", "Approved", "New edit link made")}[lang]
+    assert all(w in history for w in words), words
+    assert "goals_set" not in history and "cluster_set" not in history and "edit_link_issued" not in history
 
 
 def test_csv_export_opens_in_excel(client, organiser, groups):

@@ -52,20 +52,42 @@ def test_other_csv_tables(client, network, scenario, organiser):
     assert client.get(f"/o/{network.slug}/reports/2024.csv?table=secrets").status_code == 404
 
 
-def test_xlsx_workbook(client, network, scenario, organiser):
+XLSX_WORDS = {
+    "ko": (["SDG", "분야", "참여 현황", "월별", "공동 실천 행동"],
+           ["SDG", "목표", "단체", "협약", "단체 비율", "공백(참여 단체가 가장 적음)", "분야"], "예", "깨끗한 물과 위생 보장"),
+    "en": (["SDGs", "Clusters", "Participation", "By month", "Joint actions"],
+           ["SDG", "Goal", "Groups", "Pledges", "Share of groups", "Gap (fewest groups)", "Clusters"], "Yes",
+           "Clean water and sanitation"),
+}
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_xlsx_workbook_speaks_the_readers_language(client, network, scenario, organiser, lang):
     login(client, organiser)
-    response = client.get(f"/o/{network.slug}/reports/2024.xlsx")
+    response = client.get(f"/o/{network.slug}/reports/2024.xlsx?lang={lang}")
     assert response.status_code == 200
+    assert f"report-2024-{lang}.xlsx" in response.headers["Content-Disposition"]
     book = load_workbook(io.BytesIO(response.data))
-    assert book.sheetnames == ["sdgs", "clusters", "participation", "timeline", "actions"]
-    sheet = book["sdgs"]
-    header = [c.value for c in sheet[1]]
+    sheets, headers, yes, sdg6 = XLSX_WORDS[lang]
+    assert book.sheetnames == sheets
+    sheet = book.worksheets[0]
+    assert [c.value for c in sheet[1]] == headers
     want = expected(network, year=2024)
-    rows = [dict(zip(header, [c.value for c in row])) for row in sheet.iter_rows(min_row=2)]
-    assert {r["sdg"]: (r["groups"], r["pledges"]) for r in rows} == {
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+    assert {r[0]: (r[2], r[3]) for r in rows} == {
         n: (want["goal_groups"][n], want["goal_pledges"][n]) for n in range(1, 18)}
-    assert sheet.cell(row=7, column=3).fill.fgColor.rgb.endswith("26BDE2")  # SDG 6 in its colour
-    assert all(not str(c.value).startswith("=") for row in book["actions"].iter_rows() for c in row if c.value)
+    assert rows[5][1] == sdg6
+    for r in rows:  # the share is a number shown as a percentage; the gap a word, never yes/no codes
+        assert r[4] == pytest.approx(want["goal_groups"][r[0]] / want["groups"])
+        assert r[5] == (yes if r[0] in want["gaps"] else None)
+    assert {sheet.cell(row=i, column=5).number_format for i in range(2, 19)} == {"0.0%"}
+    assert sheet.cell(row=7, column=1).fill.fgColor.rgb.endswith("26BDE2")  # SDG 6 in its colour
+    every = [str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
+    for code in ("share_of_groups_pct", "sdg_name_ko", "groups_by_kind", "sdgs_covered", "yes", "no", "meeting"):
+        assert code not in every, code
+    assert all(not v.startswith("=") for v in every)
+    clusters = {r[0].value: r[2].value for r in book.worksheets[1].iter_rows(min_row=2)}
+    assert clusters[network.clusters[0].name(lang)] == want["clusters"][network.clusters[0].key][0]
 
 
 @pytest.mark.parametrize("lang", ["ko", "en"])
@@ -99,3 +121,34 @@ def test_organisers_of_other_networks_get_404(client, network, scenario):
 def test_absurd_year_is_404(client, network, organiser):
     login(client, organiser)
     assert client.get(f"/o/{network.slug}/reports/99999.pdf").status_code == 404
+
+
+@pytest.mark.parametrize("lang,stamp", [("ko", "작성 시각"), ("en", "Generated")])
+def test_pdf_says_when_in_local_time(client, network, scenario, organiser, lang, stamp, tmp_path, monkeypatch):
+    import subprocess
+    from datetime import datetime
+
+    from civicnet.reports import data
+
+    monkeypatch.setattr(data, "utcnow", lambda: datetime(2026, 11, 29, 18, 5))  # 03:05 next day in Seoul
+    login(client, organiser)
+    pdf = tmp_path / "r.pdf"
+    pdf.write_bytes(client.get(f"/o/{network.slug}/reports/2024.pdf?lang={lang}").data)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = " ".join(text.split())
+    assert stamp in text and "UTC" not in text
+    assert ("2026년 11월 30일 03:05 (대한민국 시간)" if lang == "ko" else "Nov 30, 2026 03:05 (Korean Time)") in text
+
+
+def test_report_offers_every_year_with_data_and_the_current_one(client, network, scenario, organiser):
+    from civicnet.reports.data import report_years
+    from civicnet.timeutil import local_today
+
+    this_year = local_today().year
+    years = report_years(network)
+    # Pledges of 2024, groups registered from 2022 (the farm), and the current edition.
+    assert years[0] == this_year and {2024, 2023, 2022} <= set(years) and years == sorted(years, reverse=True)
+    login(client, organiser)
+    html = client.get(f"/o/{network.slug}/reports/").get_data(as_text=True)
+    assert f'<option value="{this_year}" selected>' in html and '<option value="2022"' in html
+    assert f"/reports/{this_year}.pdf" in html  # the page opens on the current edition

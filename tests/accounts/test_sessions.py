@@ -60,7 +60,16 @@ def test_public_registration_is_throttled(app, network, database_url):
     from civicnet import create_app
     from tests.conftest import test_config
 
-    client = create_app(test_config(database_url) | {"RATELIMIT_REGISTER": "3 per minute"}).test_client()
+    throttled = create_app(test_config(database_url) | {"RATELIMIT_REGISTER": "3 per minute"})
+    client = throttled.test_client()
+    try:
+        _registrations_are_throttled(client)
+    finally:
+        with throttled.app_context():
+            db.engine.dispose()  # no pooled connection left for the garbage collector
+
+
+def _registrations_are_throttled(client):
     statuses = [client.post("/n/cheongju/register", data={"name": ""}).status_code for _ in range(4)]
     assert statuses == [422, 422, 422, 429]
     api = client.post("/api/v1/networks/cheongju/organisations", json={})

@@ -1,8 +1,10 @@
-"""Benchmark of SDG classification in one warm process (2 BLAS threads).
+"""Benchmark of SDG classification in one warm process (CIVICNET_ENCODER_THREADS BLAS threads,
+default 1 as in a gunicorn worker).
 
 Prints: classifications/s for short texts and for 1,000-character texts beside the encoder-only
-rate (the ratio shows our own overhead), model load time, and peak RSS. Medians over runs.
-Usage: python bench/bench_classify.py [--runs 5] [--batch 64]
+rate (the ratio shows our own overhead; target >= 0.9 for short texts), the one-text path that
+registration takes beside the encoder on one text, model load time, and peak RSS. Medians over
+paired runs. Usage: python bench/bench_classify.py [--runs 5] [--batch 64]
 """
 from __future__ import annotations
 
@@ -14,8 +16,9 @@ import sys
 import time
 from pathlib import Path
 
+THREADS = os.environ.setdefault("CIVICNET_ENCODER_THREADS", "1")
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(var, "2")
+    os.environ.setdefault(var, THREADS)
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 SHORT = [
@@ -90,17 +93,17 @@ def main() -> None:
 
     c_short, e_short, r_short = paired(classify, enc.encode, short, args.batch, args.runs)
     c_long, e_long, r_long = paired(classify, enc.encode, longs, args.batch, args.runs)
-    single = statistics.median(once(lambda b: [services.classify_texts([t]) for t in b], short[:200], 200)
-                               for _ in range(args.runs))
+    one_c, one_e, one_r = paired(classify, enc.encode, short[:200], 1, args.runs)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-    print(f"encoder: {enc.name}; batch {args.batch}; medians of {args.runs} runs; 2 BLAS threads; "
+    print(f"encoder: {enc.name}; batch {args.batch}; medians of {args.runs} runs; {THREADS} BLAS thread(s); "
           f"load average {load_average()}")
     print(f"short texts : {c_short:8.0f} classifications/s   encoder only {e_short:8.0f}/s   "
-          f"ratio {r_short:.2f}   (target >= 800/s)")
+          f"ratio {r_short:.2f} (target >= 0.9)   (rate target >= 800/s)")
     print(f"1,000 chars : {c_long:8.0f} classifications/s   encoder only {e_long:8.0f}/s   "
           f"ratio {r_long:.2f}")
-    print(f"one text per call (registration form): {single:.0f} calls/s")
+    print(f"one text per call (registration form): {one_c:.0f} calls/s   encoder only {one_e:.0f}/s   "
+          f"ratio {one_r:.2f}")
     print(f"model load  : {load_s:.2f} s (target <= 3 s; artefact + encoder weights, "
           f"after importing the app's code in {import_s:.2f} s)")
     print(f"peak RSS    : {peak_mb:.0f} MB (target <= 400 MB)")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -152,13 +153,32 @@ def _goal_rows(network: Network) -> list[GoalRow]:
 
 
 def network_stats(network: Network, filters: Filters | None = None) -> NetworkStats:
+    """Every figure of the dashboard in four scans of the network: groups counted per (cluster,
+    kind, local month), pledges per (cluster, local month), and the two per-goal counts; totals,
+    cluster rows, kinds and the timeline are summed from those few rows here."""
     filters = filters or Filters()
     gconds = group_conditions(network, filters)
     pconds = pledge_conditions(network, filters)
-    pledge_join = sa.select(Pledge.id).join(Organisation, Organisation.id == Pledge.organisation_id).where(*pconds)
 
-    groups = db.session.scalar(sa.select(sa.func.count(Organisation.id)).where(*gconds)) or 0
-    pledges = db.session.scalar(sa.select(sa.func.count()).select_from(pledge_join.subquery())) or 0
+    group_rows = grouped_counts(sa.select(Organisation.cluster_id, Organisation.kind, Organisation.created_at)
+                                .where(*gconds), Organisation.created_at)
+    pledge_rows = grouped_counts(sa.select(Organisation.cluster_id, Pledge.signed_at)
+                                 .join(Organisation, Organisation.id == Pledge.organisation_id).where(*pconds),
+                                 Pledge.signed_at)
+    groups = sum(n for *_, n in group_rows)
+    pledges = sum(n for *_, n in pledge_rows)
+    group_by_cluster: Counter = Counter()
+    kinds: Counter = Counter()
+    registrations: Counter = Counter()
+    for cluster_id, kind, month, n in group_rows:
+        group_by_cluster[cluster_id] += n
+        kinds[kind] += n
+        registrations[month] += n
+    pledge_by_cluster: Counter = Counter()
+    signed: Counter = Counter()
+    for cluster_id, month, n in pledge_rows:
+        pledge_by_cluster[cluster_id] += n
+        signed[month] += n
 
     goals = _goal_rows(network)
     by_number = {g.number: g for g in goals}
@@ -182,14 +202,6 @@ def network_stats(network: Network, filters: Filters | None = None) -> NetworkSt
     for g in goals:
         g.gap = g.groups <= threshold
 
-    group_by_cluster = dict(db.session.execute(
-        sa.select(Organisation.cluster_id, sa.func.count(Organisation.id)).where(*gconds).group_by(Organisation.cluster_id)
-    ).all())
-    pledge_by_cluster = dict(db.session.execute(
-        sa.select(Organisation.cluster_id, sa.func.count(Pledge.id))
-        .join(Organisation, Organisation.id == Pledge.organisation_id)
-        .where(*pconds).group_by(Organisation.cluster_id)
-    ).all())
     clusters = [
         ClusterRow(c, group_by_cluster.get(c.id, 0), pledge_by_cluster.get(c.id, 0))
         for c in network.clusters if not filters.cluster_id or c.id == filters.cluster_id
@@ -197,21 +209,81 @@ def network_stats(network: Network, filters: Filters | None = None) -> NetworkSt
     if group_by_cluster.get(None) or pledge_by_cluster.get(None):
         clusters.append(ClusterRow(None, group_by_cluster.get(None, 0), pledge_by_cluster.get(None, 0)))
 
-    kinds = dict(db.session.execute(
-        sa.select(Organisation.kind, sa.func.count(Organisation.id)).where(*gconds).group_by(Organisation.kind)
-    ).all())
-
-    registrations = Counter(local_month(t) for t in db.session.scalars(sa.select(Organisation.created_at).where(*gconds)))
-    signed = Counter(local_month(t) for t in db.session.scalars(
-        sa.select(Pledge.signed_at).join(Organisation, Organisation.id == Pledge.organisation_id).where(*pconds)
-    ))
     months = month_range(set(registrations) | set(signed))
     return NetworkStats(
         network=network, filters=filters, groups=groups, pledges=pledges, goals=goals, clusters=clusters,
-        kinds=_ordered_kinds(kinds),
+        kinds=_ordered_kinds(dict(kinds)),
         months=months, registrations_by_month=[registrations.get(m, 0) for m in months],
         pledges_by_month=[signed.get(m, 0) for m in months],
     )
+
+
+def local_month_edges(first: datetime, last: datetime) -> list[tuple[str, datetime]]:
+    """(label, end) of every local month from the one holding ``first`` to the one holding ``last``
+    (naive UTC in, naive UTC ends out), computed with the zone's rules, daylight saving included."""
+    zone, utc = local_zone(), ZoneInfo("UTC")
+    start, stop = to_local(first), to_local(last)
+    year, month = start.year, start.month
+    edges = []
+    while (year, month) <= (stop.year, stop.month):
+        nxt = (year + 1, 1) if month == 12 else (year, month + 1)
+        end = datetime(*nxt, 1, tzinfo=zone).astimezone(utc).replace(tzinfo=None)
+        edges.append((f"{year:04d}-{month:02d}", end))
+        year, month = nxt
+    return edges
+
+
+@lru_cache(maxsize=16)
+def fixed_offset_minutes(zone_name: str) -> int | None:
+    """The zone's UTC offset in minutes when it has been the same since 1990 and stays so to 2100
+    (Asia/Seoul: +540); None for zones with daylight saving or changes."""
+    zone = ZoneInfo(zone_name)
+    offsets = {datetime(y, m, 1, tzinfo=zone).utcoffset() for y in range(1990, 2101) for m in (1, 4, 7, 10)}
+    if len(offsets) != 1:
+        return None
+    return int(offsets.pop().total_seconds() // 60)
+
+
+def _local_month_sql(moment, dialect: str):
+    """A "YYYY-MM" SQL expression of the local month of a naive-UTC ``moment``, or None when the
+    zone's offset changes (daylight saving) or the database is neither SQLite nor PostgreSQL.
+    Literals only (no bound parameters), so it groups the same on both databases."""
+    minutes = fixed_offset_minutes(local_zone().key)
+    if minutes is None:
+        return None
+    if dialect == "sqlite":
+        return sa.func.strftime(sa.literal_column("'%Y-%m'"), moment, sa.literal_column(f"'{minutes:+d} minutes'"))
+    if dialect == "postgresql":
+        return sa.func.to_char(moment + sa.literal_column(f"interval '{minutes} minutes'"),
+                               sa.literal_column("'YYYY-MM'"))
+    return None
+
+
+def grouped_counts(stmt: sa.Select, column) -> list[tuple]:
+    """Rows of ``stmt`` counted per its other columns and the local month of ``column`` (one of its
+    columns, naive UTC): [(*other values, "YYYY-MM", count)], bucketed in the database.
+
+    A zone with a fixed offset (Korea) buckets with the database's own date functions; others get
+    month edges computed here from the zone's rules, in one CASE expression (a first query finds
+    the range). Either way SQLite and PostgreSQL return the same few rows, never one per group."""
+    sub = stmt.subquery()
+    moment = sub.c[column.key]
+    others = [c for c in sub.c if c.key != column.key]
+    bucket = _local_month_sql(moment, db.session.get_bind().dialect.name)
+    if bucket is None:
+        first, last = db.session.execute(sa.select(sa.func.min(moment), sa.func.max(moment))).one()
+        if first is None:
+            return []
+        edges = local_month_edges(first, last)
+        bucket = sa.case(*[(moment < end, label) for label, end in edges], else_=edges[-1][0])
+    buckets = sa.select(*others, bucket.label("month")).subquery()
+    keys = [buckets.c[c.key] for c in others] + [buckets.c.month]
+    return [tuple(row) for row in db.session.execute(sa.select(*keys, sa.func.count()).group_by(*keys))]
+
+
+def monthly_counts(column, stmt: sa.Select) -> Counter:
+    """Rows of ``stmt`` (a SELECT of ``column``) per local month ("YYYY-MM"), counted in the database."""
+    return Counter({month: n for month, n in grouped_counts(stmt, column)})
 
 
 def month_range(months: set[str]) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import selectinload
 
 from ..dashboard.stats import year_bounds
 from ..extensions import db
@@ -71,6 +71,27 @@ class JointActionItem:
     goals: list[int] = field(default_factory=list)
     groups: list[str] = field(default_factory=list)  # names of listed groups only
     source: str = "meeting"  # meeting | pledge
+    more_groups: int = 0  # nameable groups beyond ``groups`` (summaries name only the first few)
+
+
+@dataclass
+class JointActionSummary:
+    """The year's joint actions, possibly cut to the first ``len(items)`` (pages and the PDF)."""
+    items: list[JointActionItem]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.items)
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
 
 
 def _public_name(org: Organisation | None) -> str | None:
@@ -82,32 +103,76 @@ def _public_name(org: Organisation | None) -> str | None:
 
 
 def joint_actions(network: Network, year: int, *, public: bool = True) -> list[JointActionItem]:
-    """The year's joint actions: agreed at breakout tables (meetings' ``JointAction``), then the
-    joint actions groups wrote on their pledges of that edition. With ``public``, group names
-    appear only for publicly listed groups and pledge texts only of listed groups."""
+    """The year's joint actions, complete: agreed at breakout tables (meetings' ``JointAction``),
+    then the joint actions groups wrote on their pledges of that edition (one item per text, its
+    groups in signing order). With ``public``, group names appear only for publicly listed groups
+    and pledge texts only of listed groups."""
+    return summarise_joint_actions(network, year, public=public).items
+
+
+def summarise_joint_actions(network: Network, year: int, *, public: bool = True, limit: int | None = None,
+                            names: int | None = None) -> JointActionSummary:
+    """``joint_actions`` counted and cut in the database: at most ``limit`` items, each naming at
+    most ``names`` groups (the rest counted in ``more_groups``). A page or a PDF of a network of
+    20,000 groups stays the size of a summary."""
     items = _meeting_joint_actions(network, year, public=public)
-    query = (
-        sa.select(Pledge).join(Organisation, Organisation.id == Pledge.organisation_id)
-        .where(Pledge.network_id == network.id, Pledge.edition == year, Pledge.withdrawn_at.is_(None),
-               Pledge.joint_action != "", Organisation.status != OrganisationStatus.WITHDRAWN)
-        .options(contains_eager(Pledge.organisation).lazyload(Organisation.goal_links))
-        .order_by(Pledge.signed_at, Pledge.id)
-    )
+    total = len(items)
+    if limit is not None:
+        items = items[:limit]
+    pledge_total, pledge_items = _pledge_joint_actions(
+        network, year, public=public, limit=None if limit is None else max(0, limit - len(items)), names=names)
+    return JointActionSummary(items + pledge_items, total + pledge_total)
+
+
+def _pledge_joint_actions(network: Network, year: int, *, public: bool, limit: int | None,
+                          names: int | None) -> tuple[int, list[JointActionItem]]:
+    text = sa.func.trim(Pledge.joint_action)
+    conditions = [Pledge.network_id == network.id, Pledge.edition == year, Pledge.withdrawn_at.is_(None),
+                  text != "", Organisation.status != OrganisationStatus.WITHDRAWN]
     if public:
-        query = query.where(Organisation.public_listing.is_(True), Organisation.status == OrganisationStatus.APPROVED)
-    seen: dict[str, JointActionItem] = {}
-    for pledge in db.session.scalars(query):
-        text = pledge.joint_action.strip()
-        if not text:
-            continue
-        item = seen.get(text)
-        if item is None:
-            item = seen[text] = JointActionItem(title=text, cluster=pledge.organisation.cluster,
-                                                goals=[g.number for g in pledge.goals], source="pledge")
-        name = _public_name(pledge.organisation) if public else pledge.organisation.name
-        if name and name not in item.groups:
-            item.groups.append(name)
-    return items + list(seen.values())
+        conditions += [Organisation.public_listing.is_(True), Organisation.status == OrganisationStatus.APPROVED]
+    nameable = (Organisation.kind != OrganisationKind.INDIVIDUAL) if public else sa.true()
+    base = sa.select().select_from(Pledge).join(Organisation, Organisation.id == Pledge.organisation_id) \
+        .where(*conditions)
+    if limit == 0:
+        return db.session.scalar(sa.select(sa.func.count()).select_from(
+            base.add_columns(text.label("action_text")).group_by(text).subquery())) or 0, []
+    # One row per text: its first pledge (for the cluster and SDGs shown), how many groups to name,
+    # and (a window over the grouped rows) how many texts there are in all.
+    first = sa.func.min(Pledge.id)
+    groups = (base.add_columns(text.label("action_text"), sa.func.min(Pledge.signed_at).label("at"),
+                               first.label("first"),
+                               sa.func.count(sa.distinct(sa.case((nameable, Organisation.id)))).label("named"),
+                               sa.func.count().over().label("total"))
+              .group_by(text).order_by(sa.func.min(Pledge.signed_at), first))
+    if limit is not None:
+        groups = groups.limit(limit)
+    rows = db.session.execute(groups).all()
+    if not rows:
+        return 0, []
+    total = rows[0].total
+    firsts = {p.id: p for p in db.session.scalars(
+        sa.select(Pledge).where(Pledge.id.in_([r.first for r in rows]))
+        .options(selectinload(Pledge.organisation).selectinload(Organisation.cluster)))}
+    # Names in signing order, at most ``names`` per text (a window function on both databases).
+    order = sa.func.row_number().over(partition_by=text, order_by=(Pledge.signed_at, Pledge.id))
+    ranked = (base.add_columns(text.label("action_text"), Organisation.name.label("name"), order.label("n"))
+              .where(nameable, text.in_([r.action_text for r in rows])).subquery())
+    named = sa.select(ranked.c.action_text, ranked.c.name).order_by(ranked.c.action_text, ranked.c.n)
+    if names is not None:
+        named = named.where(ranked.c.n <= names)
+    by_text: dict[str, list[str]] = {}
+    for t, name in db.session.execute(named):
+        listed = by_text.setdefault(t, [])
+        if name not in listed:
+            listed.append(name)
+    items = []
+    for r in rows:
+        pledge = firsts[r.first]
+        listed = by_text.get(r.action_text, [])
+        items.append(JointActionItem(title=r.action_text, cluster=pledge.organisation.cluster, goals=[g.number for g in pledge.goals],
+                                     groups=listed, source="pledge", more_groups=max(0, r.named - len(listed))))
+    return total, items
 
 
 def _meeting_joint_actions(network: Network, year: int, *, public: bool) -> list[JointActionItem]:

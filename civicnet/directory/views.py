@@ -6,9 +6,12 @@ from flask import Blueprint, render_template, request
 from ..dashboard.views import kind_choices, kind_label
 from ..networks.services import get_network
 from ..organisations.models import OrganisationKind
-from .services import joint_actions, listed_groups
+from .services import listed_groups, summarise_joint_actions
 
 bp = Blueprint("directory", __name__, template_folder="templates")
+# The page shows a summary: the first joint actions of the year, each naming its first groups.
+ACTIONS_SHOWN = 30
+NAMES_SHOWN = 10
 
 
 def _int_arg(name: str, lo: int, hi: int) -> int | None:
@@ -33,6 +36,6 @@ def network_page(slug: str):
                               kind=kind, page=page)
     return render_template(
         "directory/network.html", network=network, directory=directory, q=q, goal=goal, kind=kind,
-        cluster=cluster, year=year, actions=joint_actions(network, year), kinds=kind_choices(),
+        cluster=cluster, year=year, actions=summarise_joint_actions(network, year, limit=ACTIONS_SHOWN, names=NAMES_SHOWN), kinds=kind_choices(),
         kind_label=kind_label,
     )

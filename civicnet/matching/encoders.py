@@ -24,8 +24,10 @@ from typing import Protocol, Sequence
 import numpy as np
 
 DEFAULT_ENCODER = "use"
-# Threads for the numpy/BLAS forward passes; the machine is shared, so stay modest.
-DEFAULT_THREADS = int(os.environ.get("CIVICNET_ENCODER_THREADS", "2"))
+# BLAS threads per process for the forward passes AND the scoring around them. One: a server runs
+# several workers on a few cores, and two threads per worker on 2 cores fight each other (one-text
+# classification was 4x slower). Raise it for one-off batch jobs (train, rescore).
+DEFAULT_THREADS = int(os.environ.get("CIVICNET_ENCODER_THREADS", "1"))
 # Long texts are cut into pieces of about this many characters and their vectors averaged.
 CHUNK_CHARS = 600
 MAX_CHUNKS = 12
@@ -215,6 +217,24 @@ _lock = threading.Lock()
 _cache: dict[str, Encoder] = {}
 
 
+_blas_limited = False
+
+
+def limit_blas_threads(threads: int = DEFAULT_THREADS) -> None:
+    """Cap this process's BLAS pools at ``threads`` (threadpoolctl), once: the encoder limits its
+    own calls, but the scoring around it (similarities, heads) would otherwise use every core."""
+    global _blas_limited
+    if _blas_limited:
+        return
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=threads, user_api="blas")
+    except Exception:  # noqa: BLE001 - no threadpoolctl or no BLAS found: run with the defaults
+        pass
+    _blas_limited = True
+
+
 def get_encoder(spec: str | None = None) -> Encoder:
     """Process-wide, lazily built, thread-safe encoder instance."""
     spec = (spec or os.environ.get("CIVICNET_ENCODER") or DEFAULT_ENCODER).strip()
@@ -223,5 +243,6 @@ def get_encoder(spec: str | None = None) -> Encoder:
         with _lock:
             enc = _cache.get(spec)
             if enc is None:
+                limit_blas_threads()
                 enc = _cache[spec] = build_encoder(spec)
     return enc

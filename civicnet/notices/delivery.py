@@ -270,6 +270,12 @@ def make_bot(token: str, base_url: str, *, pool_size: int = 16) -> Bot:
 
 
 def make_limiter(config) -> SlidingWindowLimiter:
+    if config.get("REDIS_URL"):  # several workers/machines: one budget in Redis (shared_ratelimit.py)
+        from .shared_ratelimit import SharedSlidingWindowLimiter
+
+        return SharedSlidingWindowLimiter.for_bot(
+            config["REDIS_URL"], config["TELEGRAM_BOT_TOKEN"], int(config["NOTICES_RATE_PER_WINDOW"]),
+            float(config["NOTICES_RATE_WINDOW_SECONDS"]), float(config["NOTICES_PER_CHAT_INTERVAL"]))
     return SlidingWindowLimiter(int(config["NOTICES_RATE_PER_WINDOW"]), float(config["NOTICES_RATE_WINDOW_SECONDS"]),
                                 float(config["NOTICES_PER_CHAT_INTERVAL"]))
 

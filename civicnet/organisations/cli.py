@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from ..errors import DomainError
@@ -53,7 +54,10 @@ def export_command(slug: str, fmt: str, output: str, status, cluster, goal, pled
     """Export a network's groups (optionally filtered) as CSV (UTF-8 with BOM) or XLSX."""
     network = _network(slug)
     filters = OrganisationFilters(status=status, cluster=cluster, goal=goal, pledged=pledged)
-    orgs = list(db.session.scalars(services.filtered_select(network, filters)))
-    body = exports.to_csv(orgs) if fmt == "csv" else exports.to_xlsx(orgs)
-    Path(output).write_bytes(body)
-    click.echo(f"{len(orgs)} groups written to {output}")
+    stmt = services.filtered_select(network, filters)
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+    chunks = exports.csv_stream(network, stmt) if fmt == "csv" else exports.xlsx_stream(network, stmt)
+    with open(output, "wb") as fh:
+        for chunk in chunks:
+            fh.write(chunk)
+    click.echo(f"{count} groups written to {output}")

@@ -49,6 +49,8 @@ class Organisation(db.Model):
         # The same group (name + contact) registers once per network, even when two
         # submissions race: the loser of the race finds the winner's row.
         sa.UniqueConstraint("network_id", "name_key", "contact_key", name="uq_organisations_identity"),
+        # The public directory pages through a network's groups by name (migration 0012_perf).
+        sa.Index("ix_organisations_network_name", "network_id", "name", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

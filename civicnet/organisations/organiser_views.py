@@ -47,11 +47,12 @@ def index(slug: str):
 
 
 def _export(kind: str):
-    orgs = list(db.session.scalars(services.filtered_select(g.network, _filters())))
+    """Streamed: rows are read and written a batch at a time (see ``exports``)."""
+    stmt = services.filtered_select(g.network, _filters())
     name = f"{g.network.slug}-organisations.{kind}"
     if kind == "csv":
-        return download(exports.to_csv(orgs), CSV_MIMETYPE, name)
-    return download(exports.to_xlsx(orgs), XLSX_MIMETYPE, name)
+        return download(exports.csv_stream(g.network, stmt), CSV_MIMETYPE, name)
+    return download(exports.xlsx_stream(g.network, stmt), XLSX_MIMETYPE, name)
 
 
 @bp.get("/organisations.csv")

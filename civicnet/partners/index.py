@@ -3,14 +3,14 @@
 Writers call :func:`update_embeddings` (or :func:`refresh_organisation`) when activities change;
 each write bumps the network's row in ``partner_index_versions``. Readers call
 :func:`network_matrix`, which compares that version (one primary-key lookup) with the cached
-copy and reloads only rows changed since the last load, or everything when rows disappeared.
+copy and reloads only rows written under a newer version (a counter, not a clock: writers on
+other machines or committing out of order are never missed), or everything when rows disappeared.
 """
 from __future__ import annotations
 
 import hashlib
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Iterable
 
 import numpy as np
@@ -40,18 +40,20 @@ def text_hash(encoder: Encoder, text: str) -> str:
     return hashlib.sha256(f"{encoder.name}\n{text}".encode()).hexdigest()
 
 
-def _bump_version(network_id: int) -> None:
+def _bump_version(network_id: int) -> int:
+    """Increment the network's index version and return the new value. The row stays locked by
+    this transaction until it commits, so versions are handed out in commit order."""
     now = utcnow()
     table = PartnerIndexVersion.__table__
     increment = (table.update().where(table.c.network_id == network_id)
                  .values(version=table.c.version + 1, updated_at=now))
-    if db.session.execute(increment).rowcount:
-        return
-    try:
-        with db.session.begin_nested():
-            db.session.execute(table.insert().values(network_id=network_id, version=1, updated_at=now))
-    except IntegrityError:  # another writer created it meanwhile
-        db.session.execute(increment)
+    if not db.session.execute(increment).rowcount:
+        try:
+            with db.session.begin_nested():
+                db.session.execute(table.insert().values(network_id=network_id, version=1, updated_at=now))
+        except IntegrityError:  # another writer created it meanwhile
+            db.session.execute(increment)
+    return db.session.scalar(sa.select(table.c.version).where(table.c.network_id == network_id))
 
 
 def update_embeddings(organisations: Iterable[Organisation], *, force: bool = False) -> int:
@@ -83,6 +85,8 @@ def update_embeddings(organisations: Iterable[Organisation], *, force: bool = Fa
         if force or row is None or row.text_hash != digest or row.encoder != encoder.name:
             todo.append((org, text, digest))
     now = utcnow()
+    # The version each written row carries: taken before the rows are written, in this transaction.
+    versions = {network_id: _bump_version(network_id) for network_id in sorted({o.network_id for o, _, _ in todo})}
     for start in range(0, len(todo), BATCH):
         chunk = todo[start:start + BATCH]
         vectors = normalise_rows(encoder.encode([text for _, text, _ in chunk]))
@@ -97,8 +101,8 @@ def update_embeddings(organisations: Iterable[Organisation], *, force: bool = Fa
             row.vector = np.ascontiguousarray(vector, dtype=np.float32).tobytes()
             row.text_hash = digest
             row.updated_at = now
-            touched_networks.add(org.network_id)
-    for network_id in sorted(touched_networks):
+            row.index_version = versions[org.network_id]
+    for network_id in sorted(touched_networks - set(versions)):  # vectors removed only
         _bump_version(network_id)
     db.session.flush()
     return len(todo)
@@ -134,7 +138,7 @@ class NetworkMatrix:
     version: int
     ids: np.ndarray
     matrix: np.ndarray
-    watermark: datetime | None
+    watermark: int | None  # the index version the rows were read at (rows above it are newer)
     row_of: dict[int, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -153,21 +157,22 @@ def _cache_key(network_id: int) -> tuple[str, int]:
     return (db.engine.url.render_as_string(hide_password=True), network_id)
 
 
-def _load_rows(network_id: int, encoder_name: str, since: datetime | None):
-    query = sa.select(PartnerEmbedding.organisation_id, PartnerEmbedding.vector, PartnerEmbedding.updated_at).where(
+def _load_rows(network_id: int, encoder_name: str, since: int | None):
+    """Rows of the network's vectors; with ``since``, only those written under a later version."""
+    query = sa.select(PartnerEmbedding.organisation_id, PartnerEmbedding.vector, PartnerEmbedding.index_version).where(
         PartnerEmbedding.network_id == network_id, PartnerEmbedding.encoder == encoder_name
     )
     if since is not None:
-        query = query.where(PartnerEmbedding.updated_at >= since)
+        query = query.where(PartnerEmbedding.index_version > since)
     return db.session.execute(query.order_by(PartnerEmbedding.organisation_id)).all()
 
 
-def _stack(rows, dim: int | None = None) -> tuple[np.ndarray, np.ndarray, datetime | None]:
+def _stack(rows, dim: int | None = None) -> tuple[np.ndarray, np.ndarray, int | None]:
     if not rows:
         return np.zeros(0, dtype=np.int64), np.zeros((0, dim or 0), dtype=np.float32), None
     ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
     matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1).copy()
-    return ids, matrix, max(r[2] for r in rows)
+    return ids, matrix, max(r[2] for r in rows)  # the newest row's index version
 
 
 def _version(network_id: int) -> int:
@@ -221,8 +226,9 @@ def network_matrix(network_id: int) -> NetworkMatrix:
         if cached is not None and cached.encoder == encoder.name and cached.watermark is not None:
             fresh = _patch(cached, encoder.name, version)
         if fresh is None:
-            ids, matrix, watermark = _stack(_load_rows(network_id, encoder.name, None), encoder.dim)
-            fresh = NetworkMatrix(network_id, encoder.name, version, ids, matrix, watermark)
+            # ``version`` was read before the rows: every row written under it or earlier is in them.
+            ids, matrix, _ = _stack(_load_rows(network_id, encoder.name, None), encoder.dim)
+            fresh = NetworkMatrix(network_id, encoder.name, version, ids, matrix, version)
         _matrices[key] = fresh
         return fresh
 
@@ -230,7 +236,7 @@ def network_matrix(network_id: int) -> NetworkMatrix:
 def _patch(cached: NetworkMatrix, encoder_name: str, version: int) -> NetworkMatrix | None:
     """Apply rows changed since the last load; None when a full reload is needed."""
     rows = _load_rows(cached.network_id, encoder_name, cached.watermark)
-    ids, vectors, watermark = _stack(rows, cached.matrix.shape[1])
+    ids, vectors, _ = _stack(rows, cached.matrix.shape[1])
     matrix = cached.matrix
     new_ids: list[int] = []
     new_rows: list[np.ndarray] = []
@@ -254,8 +260,7 @@ def _patch(cached: NetworkMatrix, encoder_name: str, version: int) -> NetworkMat
     )
     if total != len(all_ids):
         return None
-    return NetworkMatrix(cached.network_id, encoder_name, version, all_ids, matrix,
-                         max(watermark or cached.watermark, cached.watermark))
+    return NetworkMatrix(cached.network_id, encoder_name, version, all_ids, matrix, max(version, cached.watermark))
 
 
 def clear_cache() -> None:

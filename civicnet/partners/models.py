@@ -26,6 +26,9 @@ class PartnerEmbedding(db.Model):
     # SHA-256 of the text that was embedded: a changed text means a stale vector.
     text_hash: Mapped[str] = mapped_column(sa.String(64))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # The network's index version this row was written under (see index._bump_version): readers in
+    # other processes reload rows newer than the version they hold, whatever the writers' clocks.
+    index_version: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
 
     def as_array(self) -> np.ndarray:
         return np.frombuffer(self.vector, dtype=np.float32)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..dashboard.stats import Filters, NetworkStats, network_stats
-from ..directory.services import JointActionItem, joint_actions
+from ..directory.services import JointActionSummary, summarise_joint_actions
 from ..networks.models import Network
 from ..timeutil import utcnow
 
@@ -14,7 +14,7 @@ class YearlyReport:
     network: Network
     year: int
     stats: NetworkStats
-    actions: list[JointActionItem]
+    actions: JointActionSummary
     generated_at: str
 
     def goal_rows(self) -> list[dict]:
@@ -61,9 +61,18 @@ class YearlyReport:
         } for a in self.actions]
 
 
-def build_report(network: Network, year: int) -> YearlyReport:
+# The overview page and the PDF summarise: the first joint actions, each naming its first groups.
+ACTIONS_SHOWN = 50
+NAMES_SHOWN = 10
+
+
+def build_report(network: Network, year: int, *, summary: bool = True) -> YearlyReport:
     """Report data for ``network`` and ``year`` (edition): organisers' view, all groups counted;
-    joint actions name only publicly listed groups, since the report is published."""
+    joint actions name only publicly listed groups, since the report is published. With
+    ``summary`` (page, PDF) the joint actions are cut as in ``summarise_joint_actions``; the CSV
+    and XLSX tables take them whole."""
     stats = network_stats(network, Filters(year=year))
-    return YearlyReport(network=network, year=year, stats=stats, actions=joint_actions(network, year),
+    actions = (summarise_joint_actions(network, year, limit=ACTIONS_SHOWN, names=NAMES_SHOWN) if summary
+               else summarise_joint_actions(network, year))
+    return YearlyReport(network=network, year=year, stats=stats, actions=actions,
                         generated_at=utcnow().strftime("%Y-%m-%d %H:%M UTC"))

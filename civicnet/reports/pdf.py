@@ -143,7 +143,13 @@ def render_pdf(report: YearlyReport, lang: str) -> bytes:
                 line += " · SDG " + ", ".join(str(n) for n in action.goals)
             story.append(_p("• " + line, styles["body"]))
             if action.groups:
-                story.append(_p("   " + ", ".join(action.groups), styles["small"]))
+                names = ", ".join(action.groups)
+                if action.more_groups:
+                    names += " " + _("and %(count)s more", count=action.more_groups)
+                story.append(_p("   " + names, styles["small"]))
+        if report.actions.more:
+            story.append(_p(_("%(count)s more joint actions are in the CSV and XLSX downloads.",
+                              count=report.actions.more), styles["small"]))
     else:
         story.append(_p(_("No joint actions recorded for this year yet."), styles["body"]))
 

@@ -46,12 +46,12 @@ def csv(slug: str, year: int):
     table = request.args.get("table", "sdgs")
     if table not in TABLES:
         abort(404)
-    report = build_report(g.network, _year(year))
+    report = build_report(g.network, _year(year), summary=table != "actions")
     return download(to_csv(report, table), CSV_MIMETYPE, f"{slug}-{year}-{table}.csv")
 
 
 @bp.get("/o/<slug>/reports/<int:year>.xlsx")
 @organiser_required()
 def xlsx(slug: str, year: int):
-    report = build_report(g.network, _year(year))
+    report = build_report(g.network, _year(year), summary=False)
     return download(to_xlsx(report), XLSX_MIMETYPE, f"{slug}-{year}.xlsx")

@@ -178,3 +178,24 @@ def test_sentence_encoder_when_installed(app, network, scenario):
         pytest.skip(f"sentence encoder unavailable: {exc}")
     assert result.similar and result.similar[0].organisation.id == scenario["school"].id
     assert db.session.get(PartnerEmbedding, scenario["river"].id).encoder != vectorisers.TFIDF_NAME
+
+
+def test_a_writer_with_a_clock_behind_is_not_missed_by_another_process(app, network, scenario, monkeypatch):
+    """Another web process (or machine) whose clock is an hour behind rewrites a vector after this
+    process loaded the matrix: the incremental reload still picks it up (versions, not clocks)."""
+    from datetime import timedelta
+
+    partner_index.reindex_network(network.id)
+    db.session.commit()
+    first = partner_index.network_matrix(network.id)
+    foodbank, river = scenario["foodbank"], scenario["river"]
+    behind = partner_index.utcnow() - timedelta(hours=1)
+    monkeypatch.setattr(partner_index, "utcnow", lambda: behind)
+    foodbank.activities = river.activities
+    assert partner_index.refresh_organisation(foodbank) is True
+    db.session.commit()
+    second = partner_index.network_matrix(network.id)
+    assert second.version == first.version + 1 and second.watermark == second.version
+    assert float(second.matrix[second.row_of[foodbank.id]] @ second.matrix[second.row_of[river.id]]) > 0.99
+    stored = db.session.get(partner_index.PartnerEmbedding, foodbank.id)
+    assert stored.index_version == second.version

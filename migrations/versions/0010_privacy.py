@@ -1,7 +1,7 @@
 """privacy: per-item consents, age band and guardian, network retention period, purge log
 
 Revision ID: 0010_privacy
-Revises: 0009_hardening
+Revises: 0012_perf
 Create Date: 2026-11-29 18:45:00
 
 Written by hand. PIPA: optional items (website, public listing, Telegram) get their own consent
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = "0010_privacy"
-down_revision = "0009_hardening"
+down_revision = "0012_perf"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """editions: a network's yearly cycle — the opened edition may be unset, and openings are kept
 
 Revision ID: 0006_editions
-Revises: 0012_perf
+Revises: 0010_privacy
 Create Date: 2026-11-29 18:30:00
 
 Written by hand. ``networks.current_edition`` becomes nullable: unset means the edition follows
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = "0006_editions"
-down_revision = "0012_perf"
+down_revision = "0010_privacy"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """perf: directory index (network, name, id); partner vectors tagged with the index version
 
 Revision ID: 0012_perf
-Revises: 0010_privacy
+Revises: 0009_hardening
 Create Date: 2026-11-29 18:45:00
 
 Written by hand. The directory lists a network's groups by name 30 at a time: with this index the
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 
 revision = "0012_perf"
-down_revision = "0010_privacy"
+down_revision = "0009_hardening"
 branch_labels = None
 depends_on = None
 

@@ -240,3 +240,10 @@ def revoke_network_token(network: Network, token_id: int) -> ApiToken:
         raise NotFound("There is no such API token in this network.")
     revoke_api_token(token)
     return token
+
+
+def user_names(ids: set[int]) -> dict[int, str]:
+    """Organisers' names by id (for histories and logs shown to organisers)."""
+    if not ids:
+        return {}
+    return dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(ids))).all())

@@ -34,6 +34,7 @@ class NoticeKind(enum.StrEnum):
     MANUAL = "manual"            # written by an organiser
     REMINDER = "reminder"        # before a meeting, made by the worker's tick
     PROMOTION = "promotion"      # moved up from a meeting's waiting list
+    RENEWAL = "renewal"          # invitation to renew the pledge in a new edition
     DIRECT = "direct"            # any other one-recipient message
 
 

@@ -18,12 +18,21 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import Invalid, NotFound
 from ..extensions import db
-from ..queue import enqueue_after_commit
 from ..networks.models import Cluster, Network
 from ..organisations.models import Organisation, OrganisationStatus
+from ..queue import enqueue_after_commit
 from ..timeutil import to_local, utcnow
 from ..tokens import new_token, token_digest
-from .models import AudienceKind, BotState, Delivery, DeliveryState, LinkToken, Notice, NoticeKind, TelegramChat
+from .models import (
+    AudienceKind,
+    BotState,
+    Delivery,
+    DeliveryState,
+    LinkToken,
+    Notice,
+    NoticeKind,
+    TelegramChat,
+)
 
 MAX_BODY = 3500  # Telegram's limit is 4096 characters; leave room for the header.
 

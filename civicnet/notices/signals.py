@@ -34,9 +34,12 @@ def connect() -> None:
     global _connected
     if _connected:
         return
+    from ..networks.services import edition_opened
     from ..organisations.services import personal_data_erased, telegram_consent_withdrawn
+    from .renewals import on_edition_opened
 
     personal_data_erased.connect(on_personal_data_erased)
+    edition_opened.connect(on_edition_opened)
     # Same clean-up when only the consent to Telegram notices is withdrawn (edit link).
     telegram_consent_withdrawn.connect(on_personal_data_erased)
     try:

@@ -7,10 +7,10 @@ read it: who did what, in words, never the stored codes.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -95,13 +95,15 @@ def _detail(change: OrganisationChange, org: Organisation, lang: str) -> str:
     return ""
 
 
-def history_entries(org: Organisation, lang: str) -> list[HistoryEntry]:
-    """The group's history, newest first, in words (organisers' page)."""
-    from ..accounts.models import User
+def history_entries(org: Organisation, lang: str,
+                    user_names: Callable[[set[int]], dict[int, str]] | None = None) -> list[HistoryEntry]:
+    """The group's history, newest first, in words (organisers' page).
 
+    ``user_names`` maps organiser ids to names (the accounts domain's lookup, passed in by the
+    page: this domain does not build on accounts)."""
     changes = list(db.session.scalars(org.changes.select()))  # newest first
     ids = {c.actor_user_id for c in changes if c.actor_user_id}
-    names = dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
+    names = user_names(ids) if ids and user_names else {}
     entries = []
     for change in changes:
         who = str(ACTOR_LABELS.get(change.actor_kind, change.actor_kind))

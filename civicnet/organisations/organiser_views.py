@@ -7,13 +7,13 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from ..accounts.access import organiser_required
-from ..extensions import db
+from ..accounts.services import user_names
 from ..goals.services import all_goals
 from ..pledges.services import active_pledge, active_pledges, pledges_of
 from ..spreadsheets import CSV_MIMETYPE, XLSX_MIMETYPE, download
 from ..templating import current_lang
 from . import exports, services
-from .forms import ClusterForm, ConfirmForm, GoalsForm, KIND_LABELS, ReasonForm, SOURCE_LABELS, STATUS_LABELS
+from .forms import KIND_LABELS, SOURCE_LABELS, STATUS_LABELS, ClusterForm, ConfirmForm, GoalsForm, ReasonForm
 from .history import history_entries
 from .services import OrganisationFilters
 from .views import edit_link
@@ -76,7 +76,7 @@ def _detail(org, status: int = 200, *, new_link: str | None = None, **forms):
         goals_form=goals_form, selected=goals_form.selected(),
         cluster_form=cluster_form, reason_form=forms.get("reason_form") or ReasonForm(formdata=None),
         confirm_form=ConfirmForm(formdata=None),
-        pledge=active_pledge(org), pledges=pledges_of(org), history=history_entries(org, current_lang()), new_link=new_link,
+        pledge=active_pledge(org), pledges=pledges_of(org), history=history_entries(org, current_lang(), user_names), new_link=new_link,
         kind_labels=KIND_LABELS, status_labels=STATUS_LABELS, source_labels=SOURCE_LABELS,
         suggested=[l.goal_number for l in org.goal_links if l.suggested],
     ), status

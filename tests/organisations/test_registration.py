@@ -133,7 +133,7 @@ def test_csrf_is_enforced(csrf_app, network):
 def test_suggestion_slot_pre_ticks_and_survives_failures(app, client, network, monkeypatch):
     app.config["SDG_SUGGESTIONS"] = True
     fake = types.ModuleType("civicnet.matching.services")
-    fake.classify_texts = lambda texts, network: [{6: 0.91, 14: 0.42}]
+    fake.classify_texts = lambda texts, network, **_: [{6: 0.91, 14: 0.42}]
     monkeypatch.setitem(sys.modules, "civicnet.matching.services", fake)
     step1 = client.post("/n/cheongju/register", data=DETAILS)
     body = step1.get_data(as_text=True)
@@ -164,7 +164,7 @@ def test_suggestions_adapt_to_the_matching_result_shape(app, network, monkeypatc
 
     app.config["SDG_SUGGESTIONS"] = True
     fake = types.ModuleType("civicnet.matching.services")
-    fake.classify_texts = lambda texts, network: [{"id": None, "sdgs": [{"goal": 6, "score": 0.7}, {"goal": 3, "score": 0.2}],
+    fake.classify_texts = lambda texts, network, **_: [{"id": None, "sdgs": [{"goal": 6, "score": 0.7}, {"goal": 3, "score": 0.2}],
                                                     "suggested": [6], "clusters": []}]
     monkeypatch.setitem(sys.modules, "civicnet.matching.services", fake)
     with app.test_request_context():

@@ -12,7 +12,8 @@ from civicnet.notices.models import Delivery, Notice
 from civicnet.organisations import services as organisations
 from civicnet.organisations.models import OrganisationChange
 from civicnet.pledges.models import Pledge
-from civicnet.pledges.renewals import invite_renewals, renew_pledge, renewal_offer
+from civicnet.notices.renewals import invite_renewals
+from civicnet.pledges.renewals import renew_pledge, renewal_offer
 from civicnet.pledges.services import active_pledge, sign_pledge, withdraw_pledge
 from civicnet.timeutil import local_today
 from tests.organisations.conftest import DETAILS

@@ -77,4 +77,5 @@ def test_gettext_and_templates_choose_the_particle(app):
 
 def test_consent_names_the_network_with_the_right_particle(network):
     text = consent_text(network, "ko")
-    assert "네트워크는 시민실천 네트워크 참여 등록" in text and "(는)" not in text
+    assert "청주 지속가능발전 시민실천 네트워크" in text
+    assert not any(marker in text for marker in ("(는)", "(가)", "(를)", "(과)", "(으)로"))

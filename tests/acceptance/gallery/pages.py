@@ -21,6 +21,9 @@ NOT_SHOWN = {
     "web.health": "load-balancer probe",
     "meetings.checkin_stats": "JSON polled by the check-in page's script (shown inside that page)",
     "api_matching.Classify": "POST only",
+    "privacy.data_json": "the group's data as a JSON download (its readable page, privacy.data_page, is shown)",
+    "meetings_public.registration_calendar": "a calendar file (.ics) for the registration, not a page",
+    "meetings.checkin_registration": "the check-in a name tag's QR opens; the same confirmation as checkin_code",
 }
 
 
@@ -117,6 +120,10 @@ def _page_values(s: Seeded) -> dict[str, list[tuple[str, dict, dict, str, str]]]
         "notices.status": [("notice-status", {**net, "notice_id": s.notice_id}, {}, "organiser",
                             "Who got a notice")],
         "notices.telegram": [("telegram", net, {}, "organiser", "Telegram links")],
+        "privacy.data_page": [("group-data", {}, {"t": s.edit_token}, "public", "Group's own data (edit link)")],
+        "networks.show": [("network-editions", net, {}, "organiser", "Editions: the current year, open the next")],
+        "networks.settings": [("network-settings", net, {}, "organiser", "Network settings: retention, purges")],
+        "organisers.suggestions": [("suggestions", net, {}, "organiser", "SDG suggestions to accept in bulk")],
     }
 
 
@@ -127,6 +134,8 @@ def _documents(s: Seeded) -> dict[str, list[tuple[str, dict, str, str]]]:
         "organisers.export_csv": [("organisations-csv", {"slug": slug}, "csv", "Groups export (CSV)")],
         "organisers.export_xlsx": [("organisations-xlsx", {"slug": slug}, "xlsx", "Groups export (XLSX)")],
         "meetings.export_signin": [], "meetings.export_tables": [],
+        "meetings.export_nametags": [("nametags", ceremony, "pdf", "Name tags (A4 labels)")],
+        "meetings.export_tents": [("tents", ceremony, "pdf", "Table tent cards")],
         "reports.csv": [], "reports.pdf": [], "reports.xlsx": [],
     }
     for fmt in ("pdf", "xlsx", "csv"):

@@ -61,6 +61,17 @@ def development_secret(folder: Path | None = None) -> str:
     return key
 
 
+def setting(name: str, default=None):
+    """One setting for code that also runs outside an app (model loading in gunicorn's master,
+    training, benchmarks): the app's config when there is one, else the environment variable of
+    the same name. Every other read of the environment happens in ``from_environment``."""
+    from flask import current_app, has_app_context
+
+    if has_app_context() and current_app.config.get(name) not in (None, ""):
+        return current_app.config[name]
+    return os.environ.get(name) or default
+
+
 def _reminder_offsets(raw: str) -> list[int]:
     """Minutes before a meeting at which its registrants are reminded, largest first."""
     return sorted({int(v) for v in raw.split(",") if v.strip()}, reverse=True)
@@ -113,6 +124,8 @@ def from_environment() -> dict:
         "TELEGRAM_API_BASE_URL": os.environ.get("TELEGRAM_API_BASE_URL", "https://api.telegram.org/bot"),
         "TELEGRAM_WEBHOOK_SECRET": os.environ.get("TELEGRAM_WEBHOOK_SECRET", ""),
         "CIVICNET_ENCODER": os.environ.get("CIVICNET_ENCODER", "use"),
+        # BLAS threads per process for the encoder (one per gunicorn worker on a multi-worker server).
+        "CIVICNET_ENCODER_THREADS": _int("CIVICNET_ENCODER_THREADS", 1),
         "PROXY_FIX": _bool("PROXY_FIX"),
         # The worker (python -m civicnet.worker).
         "WORKER_THREADS": _int("WORKER_THREADS", 2),

@@ -23,11 +23,13 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
+from ..config import setting
+
 DEFAULT_ENCODER = "use"
 # BLAS threads per process for the forward passes AND the scoring around them. One: a server runs
 # several workers on a few cores, and two threads per worker on 2 cores fight each other (one-text
 # classification was 4x slower). Raise it for one-off batch jobs (train, rescore).
-DEFAULT_THREADS = int(os.environ.get("CIVICNET_ENCODER_THREADS", "1"))
+DEFAULT_THREADS = int(setting("CIVICNET_ENCODER_THREADS", "1"))
 # Long texts are cut into pieces of about this many characters and their vectors averaged.
 CHUNK_CHARS = 600
 MAX_CHUNKS = 12
@@ -200,7 +202,7 @@ def _packaged_minilm_path(module) -> str:
 
 def build_encoder(spec: str | None = None, threads: int = DEFAULT_THREADS) -> Encoder:
     """Build the encoder named by ``spec`` (or ``CIVICNET_ENCODER``, default ``use``)."""
-    spec = (spec or os.environ.get("CIVICNET_ENCODER") or DEFAULT_ENCODER).strip()
+    spec = (spec or setting("CIVICNET_ENCODER") or DEFAULT_ENCODER).strip()
     if spec == "use":
         return UseEncoder(threads)
     if spec == "e5":
@@ -235,7 +237,7 @@ def e5_unsupported_reason() -> str | None:
 def usable_spec(spec: str | None = None, log=None) -> str:
     """The configured encoder, or ``use`` when it needs e5 and this machine cannot run it (one
     clear log line says so)."""
-    spec = (spec or os.environ.get("CIVICNET_ENCODER") or DEFAULT_ENCODER).strip()
+    spec = (spec or setting("CIVICNET_ENCODER") or DEFAULT_ENCODER).strip()
     if "e5" in spec.split("+"):
         reason = e5_unsupported_reason()
         if reason:
@@ -271,7 +273,7 @@ def limit_blas_threads(threads: int = DEFAULT_THREADS) -> None:
 
 def get_encoder(spec: str | None = None) -> Encoder:
     """Process-wide, lazily built, thread-safe encoder instance."""
-    spec = (spec or os.environ.get("CIVICNET_ENCODER") or DEFAULT_ENCODER).strip()
+    spec = (spec or setting("CIVICNET_ENCODER") or DEFAULT_ENCODER).strip()
     enc = _cache.get(spec)
     if enc is None:
         with _lock:

@@ -12,7 +12,6 @@ The artefact (``models/sdg_classifier.joblib`` + ``models/sdg_classifier.json``)
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 from dataclasses import dataclass, field
@@ -20,17 +19,18 @@ from pathlib import Path
 
 import numpy as np
 
+from ..config import setting
 from .encoders import Encoder, clean_text, get_encoder, usable_spec
 from .lexical import LexicalFeatures
 
-MODELS_DIR = Path(os.environ.get("CIVICNET_MODELS_DIR", Path(__file__).resolve().parents[2] / "models"))
+MODELS_DIR = Path(setting("CIVICNET_MODELS_DIR", Path(__file__).resolve().parents[2] / "models"))
 ARTEFACT = "sdg_classifier.joblib"
 META = "sdg_classifier.json"
 
 
 def artefact_names(encoder_name: str | None = None) -> tuple[str, str]:
     """File names of the artefact for an encoder: the default (use) has the plain names."""
-    name = (encoder_name or os.environ.get("CIVICNET_ENCODER") or "use").strip()
+    name = (encoder_name or setting("CIVICNET_ENCODER") or "use").strip()
     if name == "use":
         return ARTEFACT, META
     safe = re.sub(r"[^A-Za-z0-9+_-]+", "_", name)[:60]

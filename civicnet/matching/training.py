@@ -15,6 +15,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..config import setting
 from . import corpus
 from .encoders import get_encoder
 from .lexical import LexicalFeatures
@@ -28,12 +29,12 @@ MIX = {"en": 0.5, "ko": 0.6}  # "ko" is re-chosen at training time on the Korean
 MIX_KO_GRID = np.round(np.arange(0.3, 0.81, 0.05), 2)
 # Weight of the Aurora keyword block beside the TF-IDF blocks in the lexical head (0 = off);
 # chosen by 3-fold cross-validation on the English training texts (see the model card).
-AURORA_SCALE = float(os.environ.get("CIVICNET_AURORA_SCALE", "1.0"))
+AURORA_SCALE = float(setting("CIVICNET_AURORA_SCALE", "1.0"))
 THRESHOLD_GRID = np.round(np.arange(0.08, 0.71, 0.02), 2)
 THRESHOLD_BOUNDS = (0.12, 0.6)
 # Multi-label heads: an example with several gold SDGs is one training row per SDG; the main
 # (first) SDG keeps the example's weight, every other gold SDG this share of it.
-SECONDARY_WEIGHT = float(os.environ.get("CIVICNET_SECONDARY_WEIGHT", "0.6"))
+SECONDARY_WEIGHT = float(setting("CIVICNET_SECONDARY_WEIGHT", "0.6"))
 # The pre-ticked set: the top goal, plus each further goal (up to PRETICK_MAX in all) whose score
 # reaches both ``ratio`` x the top score and ``scale`` x its own per-goal threshold. ``ratio`` and
 # ``scale`` are chosen per language on out-of-fold scores (never on a test split).
@@ -155,7 +156,7 @@ def train(encoder_name: str | None = None, log: Callable[[str], None] = print,
 
     _limit_threads()
     started = time.time()
-    spec = (encoder_name or os.environ.get("CIVICNET_ENCODER") or "use").strip()
+    spec = (encoder_name or setting("CIVICNET_ENCODER") or "use").strip()
     encoder = get_encoder(spec)
     examples = training_examples()
     texts = [e.text for e in examples]

@@ -21,7 +21,7 @@ from ..extensions import db
 from ..networks.models import Cluster, Network
 from ..organisations.models import Organisation, OrganisationStatus
 from ..queue import enqueue_after_commit
-from ..timeutil import to_local, utcnow
+from ..timeutil import format_local, utcnow
 from ..tokens import new_token, token_digest
 from .models import (
     AudienceKind,
@@ -270,15 +270,15 @@ def retry_failed(notice: Notice) -> int:
 # --- automatic meeting reminders -----------------------------------------------------------
 
 def _reminder_text(meeting, minutes: int, lang: str) -> str:
-    local = to_local(meeting.starts_at)
+    """The reminder in the member's language: what, when (local date and time by Babel), where."""
+    when = format_local(meeting.starts_at, lang)
     if lang == "en":
         venue = meeting.venue_en or meeting.venue_ko
-        when = local.strftime("%Y-%m-%d %H:%M")
-        lead = "tomorrow" if minutes >= 1440 else f"in {max(1, minutes // 60)} hour(s)"
+        hours = max(1, minutes // 60)
+        lead = "tomorrow" if minutes >= 1440 else f"in {hours} hour{'s' if hours > 1 else ''}"
         return f"Reminder: {meeting.title_en or meeting.title_ko} starts {lead} — {when}, {venue}."
     lead = "내일" if minutes >= 1440 else f"{max(1, minutes // 60)}시간 뒤"
-    return (f"알림: {meeting.title_ko} 모임이 {lead} 시작합니다 — "
-            f"{local.strftime('%Y-%m-%d %H:%M')}, {meeting.venue_ko}.")
+    return f"알림: {meeting.title_ko} 모임이 {lead} 시작합니다 — {when}, {meeting.venue_ko}."
 
 
 def schedule_due_reminders(now: datetime | None = None, offsets: list[int] | None = None) -> list[int]:

@@ -5,6 +5,7 @@ import json
 import sys
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from ..errors import DomainError
@@ -53,7 +54,7 @@ def evaluate_command() -> None:
 
 
 @sdg_cli.command("classify")
-@click.option("--network", "slug", default="cheongju", show_default=True)
+@click.option("--network", "slug", default=None, help="Network slug (default: CIVICNET_DEFAULT_NETWORK).")
 @click.option("--input", "input_file", type=click.File("r", encoding="utf-8"), default="-")
 @click.option("--output", "output_file", type=click.File("w", encoding="utf-8"), default="-")
 @click.option("--batch", default=64, show_default=True)
@@ -61,6 +62,8 @@ def evaluate_command() -> None:
 def classify_command(slug: str, input_file, output_file, batch: int) -> None:
     """JSON Lines in ({"text", "id"?}), JSON Lines out, one per input line, in order."""
     from .services import classify_texts
+
+    slug = slug or current_app.config["DEFAULT_NETWORK"]
 
     pending: list[tuple[object, str | None]] = []  # (id, text or None for a bad line)
 
@@ -96,7 +99,7 @@ def classify_command(slug: str, input_file, output_file, batch: int) -> None:
 
 
 @sdg_cli.command("rescore")
-@click.option("--network", "slug", default="cheongju", show_default=True)
+@click.option("--network", "slug", default=None, help="Network slug (default: CIVICNET_DEFAULT_NETWORK).")
 @click.option("--learn/--no-learn", default=True, help="First record organiser confirmations as examples.")
 @click.option("--apply", "apply_", is_flag=True,
               help="Also make the suggestions the SDGs and cluster of groups whose SDGs nobody confirmed "
@@ -109,6 +112,8 @@ def rescore_command(slug: str, learn: bool, apply_: bool, batch_size: int) -> No
     from ..extensions import db
     from ..networks.services import get_network
     from .services import rescore_network
+
+    slug = slug or current_app.config["DEFAULT_NETWORK"]
 
     done = {"n": 0}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from ..extensions import db
@@ -66,12 +67,12 @@ def example_meeting_data(network, *, tables: int = 4, seats: int = 8, now: datet
 
 
 @meetings_cli.command("create-example")
-@click.option("--network", "slug", default="cheongju", show_default=True)
+@click.option("--network", "slug", default=None, help="Network slug (default: CIVICNET_DEFAULT_NETWORK).")
 @click.option("--tables", default=4, show_default=True, help="Tables per cluster.")
 @click.option("--seats", default=8, show_default=True, help="Seats per table.")
 def create_example(slug: str, tables: int, seats: int) -> None:
     """Create the pledge ceremony and exchange meeting (2024-05-30 programme) in the current cycle."""
-    network = get_network(slug)
+    network = get_network(slug or current_app.config["DEFAULT_NETWORK"])
     meeting = services.create_meeting(network, example_meeting_data(network, tables=tables, seats=seats))
     db.session.commit()
     click.echo(f"meeting {meeting.id}: {meeting.title_ko}")
@@ -79,11 +80,11 @@ def create_example(slug: str, tables: int, seats: int) -> None:
 
 @meetings_cli.command("assign")
 @click.argument("meeting_id", type=int)
-@click.option("--network", "slug", default="cheongju", show_default=True)
+@click.option("--network", "slug", default=None, help="Network slug (default: CIVICNET_DEFAULT_NETWORK).")
 @click.option("--arrived-only", is_flag=True, help="On the day: only groups that have checked in (and locked ones).")
 def assign(meeting_id: int, slug: str, arrived_only: bool) -> None:
     """Run the breakout optimiser (locked groups stay where they are)."""
-    meeting = services.get_meeting(get_network(slug), meeting_id)
+    meeting = services.get_meeting(get_network(slug or current_app.config["DEFAULT_NETWORK"]), meeting_id)
     summary = breakouts.run_assignment(meeting, arrived_only=arrived_only)
     db.session.commit()
     click.echo(" ".join(f"{k}={v}" for k, v in summary.items() if not isinstance(v, dict | list)))

@@ -1,6 +1,9 @@
 import re
+import threading
+from contextlib import contextmanager
 
 import pytest
+from werkzeug.serving import make_server
 
 
 @pytest.fixture(autouse=True)
@@ -31,3 +34,27 @@ def register_through_web(client, slug="cheongju", details=None, goals=("6", "15"
     return client.post(f"/n/{slug}/register/pledge{q}", data={
         "state": state_of(step2), "signer_name": "김민지", "joint_action": "하천 정화", "consent": "y",
         "public_listing": "y"})
+
+
+@contextmanager
+def served_app(database_url: str, **overrides):
+    """The app on a real HTTP port in a thread, with CSRF on (the browser tests); yields its URL."""
+    from civicnet import create_app
+    from civicnet.extensions import db
+    from tests import conftest
+
+    config = conftest.test_config(database_url) | {"WTF_CSRF_ENABLED": True} | overrides
+    config.pop("SERVER_NAME")
+    served = create_app(config)
+    server = make_server("127.0.0.1", 0, served, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        with served.app_context():
+            db.session.remove()
+            db.engine.dispose()

@@ -3,18 +3,15 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
-from civicnet import create_app
 from civicnet.extensions import db
 from civicnet.organisations.models import Organisation
 from civicnet.pledges.models import Pledge
-from tests import conftest
+from tests.organisations.conftest import served_app
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.browser
@@ -27,19 +24,8 @@ if not Path(CHROMIUM).exists():
 
 @pytest.fixture
 def live_server(app, network, database_url):
-    config = conftest.test_config(database_url) | {"WTF_CSRF_ENABLED": True, "SDG_SUGGESTIONS": False}
-    config.pop("SERVER_NAME")
-    served = create_app(config)
-    server = make_server("127.0.0.1", 0, served, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
-    with served.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with served_app(database_url, SDG_SUGGESTIONS=False) as url:
+        yield url
 
 
 @pytest.fixture

@@ -2,15 +2,11 @@
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from civicnet import create_app
-from civicnet.extensions import db
-from tests import conftest
+from tests.organisations.conftest import served_app
 from tests.organisations.test_browser import CHROMIUM, page  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
@@ -21,19 +17,8 @@ if not Path(CHROMIUM).exists():
 
 @pytest.fixture
 def live_server_with_classifier(app, network, database_url):
-    config = conftest.test_config(database_url) | {"WTF_CSRF_ENABLED": True, "SDG_SUGGESTIONS": True}
-    config.pop("SERVER_NAME")
-    served = create_app(config)
-    server = make_server("127.0.0.1", 0, served, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
-    with served.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with served_app(database_url, SDG_SUGGESTIONS=True) as url:
+        yield url
 
 
 def test_reasons_fit_a_phone(live_server_with_classifier, page):  # noqa: F811

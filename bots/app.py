@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import signal
 import threading
@@ -20,10 +19,11 @@ from urllib.parse import urlsplit
 from flask import Flask
 from telegram import BotCommand, Update
 from telegram.constants import ChatType
-from telegram.ext import (Application, ApplicationBuilder, ApplicationHandlerStop, ContextTypes, TypeHandler)
+from telegram.ext import Application, ApplicationBuilder, ApplicationHandlerStop, ContextTypes, TypeHandler
 
 from civicnet.extensions import db
 from civicnet.timeutil import utcnow
+from civicnet.tokens import token_digest
 
 from . import commands, registration, store
 from .context import BotContext, flask_app, lang_of
@@ -163,7 +163,7 @@ def poller_lease_name(token: str) -> str:
     bot_id, sep, _secret = token.partition(":")
     if sep and bot_id.isdigit():
         return f"telegram-poller:{bot_id}"
-    return "telegram-poller:" + hashlib.sha256(token.encode()).hexdigest()[:16]
+    return "telegram-poller:" + token_digest(token)[:16]
 
 
 def run_polling(flask_app: Flask, *, token: str | None = None, base_url: str | None = None,

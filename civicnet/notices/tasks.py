@@ -8,7 +8,6 @@ over; deliveries the dead sender had claimed are flagged as interrupted (never r
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import time
 
@@ -18,12 +17,13 @@ from huey import crontab
 from ..extensions import db
 from ..leases import Lease, keep_alive
 from ..queue import periodic, task
+from ..tokens import token_digest
 
 log = logging.getLogger(__name__)
 
 
 def sender_lease(config) -> Lease:
-    bot = hashlib.sha256(config["TELEGRAM_BOT_TOKEN"].encode()).hexdigest()[:16]  # never the token itself
+    bot = token_digest(config["TELEGRAM_BOT_TOKEN"])[:16]  # never the token itself
     return Lease(db.engine, f"notices-sender:{bot}", ttl=float(config["NOTICES_SENDER_LEASE_SECONDS"]))
 
 

@@ -9,20 +9,12 @@ import subprocess
 
 import pytest
 
+from tests.meetings.test_breakouts_day import GROUPS  # 15 groups of 2 (issue 11's try-out)
 from tests.pdfcheck import assert_fonts_embedded, pdf_pages, pdf_text
 
 from .deployment import wait_until
 
 EMAIL, PASSWORD = "secretariat@example.org", "correct horse battery staple"
-# 15 groups of 2 people, of several kinds and SDGs (issue 11's try-out).
-GROUPS = [
-    ("맑은물 지킴이", "ngo", [6, 14, 15]), ("무심천 생태학교", "school", [4, 6, 15]), ("초록 협동조합", "cooperative", [2, 12]),
-    ("청주 로컬푸드", "social_enterprise", [2, 3, 12]), ("햇살 에너지", "company", [7, 13]),
-    ("마을 돌봄 모임", "village_group", [1, 3, 10]), ("청년 일자리 센터", "ngo", [8, 9]),
-    ("기후행동 청주", "ngo", [13, 17]), ("도서관 친구들", "club", [4, 11]), ("안전 마을 만들기", "village_group", [11, 16]),
-    ("김 시민", "individual", [12, 13]), ("나눔 푸드뱅크", "ngo", [1, 2, 12]), ("문화 공작소", "social_enterprise", [4, 11]),
-    ("새싹 유치원", "school", [3, 4]), ("자원순환 가게", "company", [12, 8]),
-]
 WALK_IN = ("현장 참가 협동조합", "cooperative", [2, 12])
 
 

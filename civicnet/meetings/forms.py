@@ -1,11 +1,28 @@
 """Forms for meetings, registrations and joint actions."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField,
                      TextAreaField, TimeField)
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+class DateRange:
+    """Dates a meeting can have: a typo such as 0202 or 9999 is refused beside the field, not stored
+    (WTForms' NumberRange works on numbers only)."""
+
+    def __init__(self, first: date = date(2000, 1, 1), last: date = date(2099, 12, 31)) -> None:
+        self.first, self.last = first, last
+
+    def __call__(self, form, field) -> None:
+        if field.data is not None and not self.first <= field.data <= self.last:
+            raise ValidationError(_l("Please choose a date between %(min)s and %(max)s.",
+                                     min=self.first.isoformat(), max=self.last.isoformat()))
+
+
+_DATES = DateRange()
 
 
 class MeetingForm(FlaskForm):
@@ -13,11 +30,12 @@ class MeetingForm(FlaskForm):
     title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=200)])
     venue_ko = StringField(_l("Venue (Korean)"), validators=[Optional(), Length(max=200)])
     venue_en = StringField(_l("Venue (English)"), validators=[Optional(), Length(max=200)])
-    day = DateField(_l("Date"), validators=[InputRequired()])
+    day = DateField(_l("Date"), validators=[InputRequired(), _DATES])
     start = TimeField(_l("Starts at"), validators=[InputRequired()])
     end = TimeField(_l("Ends at"), validators=[InputRequired()])
-    registration_opens = DateField(_l("Registration opens"), validators=[Optional()])
-    registration_closes = DateField(_l("Registration closes (end of this day)"), validators=[Optional()])
+    registration_opens = DateField(_l("Registration opens"), validators=[Optional(), _DATES])
+    registration_closes = DateField(_l("Registration closes (end of this day)"),
+                                    validators=[Optional(), _DATES])
     capacity = IntegerField(_l("Capacity (people)"), validators=[InputRequired(), NumberRange(1, 100000)])
     per_organisation_limit = IntegerField(_l("People per organisation"),
                                           validators=[InputRequired(), NumberRange(1, 50)], default=2)

@@ -16,6 +16,7 @@ from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..networks.models import Network
 from ..organisations.models import Organisation, OrganisationStatus
+from ..organisations.validation import clean_text
 from ..timeutil import utcnow
 from ..tokens import new_token, token_digest
 from . import signals
@@ -182,7 +183,9 @@ def checkin_code(token: str) -> str:
 
 
 def _clean_names(names, attendees: int) -> list[str]:
-    cleaned = [" ".join(str(n).split())[:MAX_NAME_LENGTH] for n in (names or [])]
+    # The same checks as every other text people type (control and direction-changing characters,
+    # length), one name at a time; inner runs of spaces fold to one.
+    cleaned = [" ".join(clean_text(n, "attendee_names", max_length=MAX_NAME_LENGTH).split()) for n in (names or [])]
     cleaned = [n for n in cleaned if n]
     if len(cleaned) > attendees:
         raise Invalid("You gave more names than attendees.", field="attendee_names")

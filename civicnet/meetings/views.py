@@ -106,6 +106,17 @@ def _meeting_data(form: MeetingForm) -> dict:
     }
 
 
+def _show_on_form(form, error: Invalid) -> None:
+    """A rule the service refused: undo what it wrote and show the reason beside the field (or above
+    the form), so the organiser keeps everything typed."""
+    db.session.rollback()
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*field.errors, error.translated()]
+    else:
+        flash(error.translated(), "error")
+
+
 def _form_page(form, meeting=None, status=200):
     setup = {b.cluster_id: b for b in meeting.breakouts} if meeting else {}
     return render_template("meetings/form.html", network=g.network, form=form, meeting=meeting,
@@ -117,9 +128,13 @@ def _form_page(form, meeting=None, status=200):
 def new(slug: str):
     form = MeetingForm()
     if form.validate_on_submit():
-        meeting = services.create_meeting(g.network, _meeting_data(form))
-        flash(_("The meeting was created."), "success")
-        return redirect(url_for(".show", slug=slug, meeting_id=meeting.id))
+        try:
+            meeting = services.create_meeting(g.network, _meeting_data(form))
+        except Invalid as error:
+            _show_on_form(form, error)
+        else:
+            flash(_("The meeting was created."), "success")
+            return redirect(url_for(".show", slug=slug, meeting_id=meeting.id))
     return _form_page(form, status=422 if request.method == "POST" else 200)
 
 
@@ -143,11 +158,15 @@ def edit(slug: str, meeting_id: int):
         return _form_page(form, meeting)
     form = MeetingForm()
     if form.validate_on_submit():
-        promoted = services.update_meeting(meeting, _meeting_data(form), actor_user_id=_user_id())
-        flash(_("The meeting was saved."), "success")
-        if promoted:
-            flash(_("%(count)s registrations moved from the waiting list.", count=len(promoted)), "success")
-        return redirect(url_for(".show", slug=slug, meeting_id=meeting.id))
+        try:
+            promoted = services.update_meeting(meeting, _meeting_data(form), actor_user_id=_user_id())
+        except Invalid as error:
+            _show_on_form(form, error)
+        else:
+            flash(_("The meeting was saved."), "success")
+            if promoted:
+                flash(_("%(count)s registrations moved from the waiting list.", count=len(promoted)), "success")
+            return redirect(url_for(".show", slug=slug, meeting_id=meeting.id))
     return _form_page(form, meeting, status=422)
 
 

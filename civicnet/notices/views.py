@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from ..accounts.access import organiser_required
 from ..errors import Invalid
 from ..extensions import db
+from ..templating import current_lang
 from ..organisations.services import get_organisation
 from ..queue import enqueue_after_commit
 from . import services
@@ -33,12 +34,13 @@ def _targets(network) -> list[tuple[str, str]]:
     meetings = db.session.scalars(sa.select(Meeting).where(Meeting.network_id == network.id)
                                   .options(selectinload(Meeting.tables))
                                   .order_by(Meeting.starts_at.desc()).limit(20))
+    lang = current_lang()
     for meeting in meetings:
         choices.append((str(Audience(AudienceKind.MEETING, meeting.id)),
-                        _("Registrants of %(title)s", title=meeting.title_ko)))
+                        _("Registrants of %(title)s", title=meeting.title(lang))))
         for table in meeting.tables:
-            choices.append((str(Audience(AudienceKind.TABLE, table.id)), _("%(title)s — table %(label)s", title=meeting.title_ko,
-                                                    label=table.label())))
+            choices.append((str(Audience(AudienceKind.TABLE, table.id)),
+                            _("%(title)s — %(label)s", title=meeting.title(lang), label=table.label(lang))))
     return choices
 
 

@@ -76,7 +76,8 @@ def _registrations(org: Organisation) -> list[dict]:
              "status": r.status, "source": r.source, "attendees": r.attendees, "attendee_names": list(r.attendee_names or []),
              "accessibility": r.accessibility,
              "preferred_cluster": r.preferred_cluster.key if r.preferred_cluster else None,
-             "table": r.table.label() if r.table else None,
+             "table_ko": r.table.label("ko") if r.table else None,
+             "table_en": r.table.label("en") if r.table else None,
              "created_at": _time(r.created_at), "promoted_at": _time(r.promoted_at),
              "cancelled_at": _time(r.cancelled_at), "checked_in_at": _time(r.checked_in_at)} for r in rows]
 

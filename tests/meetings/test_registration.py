@@ -69,7 +69,13 @@ def test_registration_rules(network):
         services.register(meeting, org, attendees=3)
     with pytest.raises(Invalid):
         services.register(meeting, org, attendees=1, attendee_names=["가", "나"])
-    services.register(meeting, org, attendees=2, attendee_names=[" 김  철수 ", ""])
+    # Names get the checks of every typed text: no direction-changing or control characters, a length.
+    for bad in ["김\u202e수철", "김\x00철수", "가" * 101]:
+        with pytest.raises(Invalid) as refused:
+            services.register(meeting, org, attendees=1, attendee_names=[bad])
+        assert refused.value.field == "attendee_names"
+    registration, _ = services.register(meeting, org, attendees=2, attendee_names=[" 김  철수 ", ""])
+    assert registration.attendee_names == ["김 철수"]
     with pytest.raises(Conflict):
         services.register(meeting, org, attendees=1)
     other = make_organisation(make_network("daejeon"))

@@ -59,6 +59,28 @@ def test_create_meeting_through_the_form(client, network, organiser):
     assert bad.status_code == 422
 
 
+@pytest.mark.parametrize("bad,message", [
+    ({"day": "2030-02-30"}, "Not a valid date value"),
+    ({"day": "0001-01-01"}, "Please choose a date between 2000-01-01 and 2099-12-31."),
+    ({"registration_closes": "9999-12-31"}, "Please choose a date between"),
+    ({"start": "25:00"}, "Not a valid time value"),
+    ({"programme": "24:30 | 접수"}, "Programme line 1 must start with a time like 14:00."),
+    ({"tables_first": "99999999999999999999"}, None),
+])
+def test_a_refused_meeting_form_keeps_what_was_typed_and_says_why(client, network, organiser, bad, message):
+    first = network.clusters[0].id
+    form = {"title_ko": "가을 교류회", "venue_ko": "서원구청", "day": "2030-05-30", "start": "14:00", "end": "15:30",
+            "registration_closes": "2030-05-10", "capacity": "120", "per_organisation_limit": "2",
+            "programme": "13:30 | 접수"}
+    form |= {k.replace("first", str(first)): v for k, v in bad.items()}
+    response = client.post("/o/cheongju/meetings/new?lang=en", data=form)
+    assert response.status_code == 422
+    assert 'value="가을 교류회"' in response.text and "서원구청" in response.text
+    if message:
+        assert message in response.text
+    assert db.session.scalars(db.select(Meeting)).first() is None
+
+
 def test_other_networks_organisers_get_404(client, network, meeting):
     other = make_network("daejeon")
     login(client, make_user(other))
@@ -144,6 +166,28 @@ def test_check_in_by_qr_and_by_name_twice(client, network, organiser, meeting):
     assert second.status_code == 200 and "already checked in" in second.text
     stats = client.get(_url(meeting, "/checkin/stats.json")).get_json()
     assert stats["arrived"] == 1 and stats["registered"] == 1
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_the_optimality_sentence_is_shown_only_when_it_means_something(client, network, organiser, lang):
+    # Five groups, four seats: one group is left without a seat, so no bound on the plan is quoted.
+    meeting = make_meeting(network, capacity=100, per_org=2, breakouts={network.clusters[0].id: (1, 4)})
+    for i in range(5):
+        services.register(meeting, make_organisation(network, name=f"단체 {i}", goals=[13]), attendees=1)
+    db.session.commit()
+    client.post(_url(meeting, "/breakouts/assign"))
+    crowded = client.get(_url(meeting, f"/breakouts?lang={lang}")).text
+    assert ("자리를 받지 못했습니다" if lang == "ko" else "have no seat") in crowded
+    assert ("최선의 배정의 차이" if lang == "ko" else "below the best possible") not in crowded
+    assert ("더 나은 배정이 없습니다" if lang == "ko" else "No better plan") not in crowded
+    # Room for everyone: the optimiser proves its plan, and the page says so in plain words.
+    roomy = make_meeting(network, capacity=100, per_org=2, breakouts={network.clusters[0].id: (2, 6)})
+    for i in range(4):
+        services.register(roomy, make_organisation(network, name=f"모임 {i}", goals=[13]), attendees=1)
+    db.session.commit()
+    client.post(_url(roomy, "/breakouts/assign"))
+    page = client.get(_url(roomy, f"/breakouts?lang={lang}")).text
+    assert ("더 나은 배정이 없습니다" if lang == "ko" else "No better plan exists") in page
 
 
 def test_breakouts_assign_move_lock_exports_and_joint_action(client, network, organiser):

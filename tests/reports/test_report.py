@@ -54,7 +54,7 @@ def test_other_csv_tables(client, network, scenario, organiser):
 
 
 XLSX_WORDS = {
-    "ko": (["SDG", "분야", "참여 현황", "월별", "공동 실천 행동"],
+    "ko": (["SDGs", "분야", "참여 현황", "월별", "공동 실천 행동"],
            ["SDG", "목표", "단체", "협약", "단체 비율", "공백(참여 단체가 가장 적음)", "분야"], "예", "깨끗한 물과 위생 보장"),
     "en": (["SDGs", "Clusters", "Participation", "By month", "Joint actions"],
            ["SDG", "Goal", "Groups", "Pledges", "Share of groups", "Gap (fewest groups)", "Clusters"], "Yes",

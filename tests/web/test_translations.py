@@ -26,6 +26,19 @@ def test_catalog_is_fully_translated(po):
     assert not fuzzy, f"fuzzy in {po}: {fuzzy[:5]}"
 
 
+def test_a_text_has_one_korean_wording_across_the_catalogs():
+    """Catalogs are merged at start-up and the last one read wins, so one English text translated two
+    ways in two domains would show either wording depending on the order of the folders."""
+    wordings: dict[str, dict[str, str]] = {}
+    for po in CATALOGS:
+        with open(po, "rb") as fh:
+            for m in read_po(fh, locale="ko"):
+                if m.id and m.string:
+                    wordings.setdefault(str(m.id), {})[str(po.relative_to(ROOT))] = str(m.string)
+    differing = {msgid: by_file for msgid, by_file in wordings.items() if len(set(by_file.values())) > 1}
+    assert not differing, f"{len(differing)} texts with several Korean wordings, e.g. {next(iter(differing.items()))}"
+
+
 def test_every_message_of_the_app_is_in_some_catalog(tmp_path):
     """Catalogs are merged at start-up, so a text may live in any domain's catalog."""
     cfg = tmp_path / "babel.cfg"

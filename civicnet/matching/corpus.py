@@ -131,3 +131,27 @@ def korean_examples(split: str | None = None) -> list[Example]:
             out.append(Example(row["text"], tuple(row["sdgs"]), "korean-" + row["split"],
                                row.get("lang", "ko"), tuple(row["clusters"]), row["id"]))
     return out
+
+
+def real_examples(split: str | None = None) -> list[Example]:
+    """Real descriptions from public sources (``data/real_descriptions.jsonl``, provenance of
+    each row in its ``source`` field and in ``data/SOURCES.md``).
+
+    ``split`` is "dev" (usable for training or calibration), "test" (held out: evaluation only)
+    or None (both). The file is built from its sources by ``data/src/real/build_real_set.py``;
+    without it there are no real descriptions (an empty list).
+    """
+    out: list[Example] = []
+    path = DATA_DIR / "real_descriptions.jsonl"
+    if not path.exists():
+        return out
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            if split and row["split"] != split:
+                continue
+            out.append(Example(row["text"], tuple(row["sdgs"]), row["source"], row["lang"],
+                               tuple(row["clusters"]), row["id"]))
+    return out

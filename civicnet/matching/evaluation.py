@@ -124,6 +124,21 @@ def real_markdown(fig: dict) -> list[str]:
     ]
 
 
+def osdg_figures(model: SdgModel, profile: NetworkProfile) -> dict:
+    """OSDG-CD test slice (expert-labelled English excerpts; evaluation only), when installed."""
+    test = corpus.osdg_examples("test")
+    return {"osdg_test": evaluate_single_label(model, test, profile)} if test else {}
+
+
+def osdg_rows(fig: dict) -> list[str]:
+    o = fig.get("osdg_test")
+    if not o:
+        return []
+    return [f"| OSDG Community Dataset, hashed test slice (agreement ≥ 0.6; evaluation only) | {o['n']} | "
+            f"{o['suggested']['macro_f1']:.3f} | {o['top1']['macro_f1']:.3f} | {_pct(o['top1_accuracy'])} | "
+            f"{_pct(o['top3_accuracy'])} |"]
+
+
 def evaluate_all(model: SdgModel, profile: NetworkProfile) -> dict:
     _train, holdout = corpus.trail_train_and_holdout()
     ko_test = corpus.korean_examples("test")
@@ -146,6 +161,7 @@ def evaluate_all(model: SdgModel, profile: NetworkProfile) -> dict:
                                                                     vectors=vectors)),
         "fewshot": fewshot_study(model, ko_test, profile, vectors=vectors),
         **real_figures(model, profile),
+        **osdg_figures(model, profile),
     }
 
 
@@ -171,6 +187,7 @@ def figures_markdown(fig: dict, meta: dict) -> str:
            f"top-3 = main SDG) | {fig['korean_test_en']['n']} | {fig['korean_test_en']['suggested']['macro_f1']:.3f} | – | "
            f"{_pct(fig['korean_test_en']['top1_right'])} | {_pct(fig['korean_test_en']['main_in_top3'])} |"]
           if fig.get("korean_test_en", {}).get("n") else []),
+        *osdg_rows(fig),
         "",
         "| Korean local-group test split | n | top-1 is a right SDG | main SDG in top 3 | top cluster acceptable |",
         "|---|---|---|---|---|",
@@ -202,7 +219,9 @@ def figures_markdown(fig: dict, meta: dict) -> str:
         *real_markdown(fig),
         "",
         f"Texts with no pre-ticked goal: English held-out {eh['empty_suggestions']} of {eh['n']}, "
-        f"TRAIL test {tt['empty_suggestions']} of {tt['n']}.",
+        f"TRAIL test {tt['empty_suggestions']} of {tt['n']}"
+        + (f", OSDG test {fig['osdg_test']['empty_suggestions']} of {fig['osdg_test']['n']}."
+           if fig.get("osdg_test") else "."),
         "",
         "Per SDG, thresholded suggestions (precision / recall / F1, support):",
         "",

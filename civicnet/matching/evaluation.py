@@ -116,11 +116,22 @@ def real_markdown(fig: dict) -> list[str]:
         "Real descriptions from public sources (`data/real_descriptions.jsonl`, sources in",
         "`data/SOURCES.md`), test split, shipped Cheongju seed examples:",
         "",
-        "| set | n | top SDG right | main SDG in top 3 | top cluster acceptable | pre-ticked set F1 | goals pre-ticked |",
-        "|---|---|---|---|---|---|---|",
+        "| set | n | top SDG right | main SDG in top 3 | top cluster acceptable | set precision | set recall "
+        "| pre-ticked set F1 | micro-F1 | goals pre-ticked |",
+        "|---|---|---|---|---|---|---|---|---|---|",
         *[f"| {label} | {f['n']} | {_pct(f['top1_right'])} | {_pct(f['main_in_top3'])} | "
-          f"{_pct(f['cluster_acceptable'])} | {f['set']['f1']:.3f} | {f['set']['mean_size']:.2f} |"
+          f"{_pct(f['cluster_acceptable'])} | {f['set']['precision']:.3f} | {f['set']['recall']:.3f} | "
+          f"**{f['set']['f1']:.3f}** | {f['set']['micro_f1']:.3f} | {f['set']['mean_size']:.2f} |"
           for label, f in rows],
+        "",
+        "Per SDG on the real-text test split, pre-ticked goals against all gold goals "
+        "(precision / recall / F1, support):",
+        "",
+        "| SDG | " + " | ".join(str(g) for g in range(1, 18)) + " |",
+        "|---|" + "---|" * 17,
+        "| real test | " + " | ".join(
+            (f"{r['precision']:.2f} / {r['recall']:.2f} / {r['f1']:.2f} ({r['support']})"
+             if (r := fig["real_test"]["suggested"]["per_goal"].get(g)) else "–") for g in range(1, 18)) + " |",
     ]
 
 

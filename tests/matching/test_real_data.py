@@ -95,7 +95,12 @@ def test_evaluate_reports_the_real_test_split_per_language(sdg_model):
     for key in ("top1_right", "main_in_top3", "cluster_acceptable"):
         assert 0.0 <= figures["real_test"][key] <= 1.0
     assert 0.0 <= figures["real_test"]["set"]["f1"] <= 1.0
+    test_rows = [r for r in _rows() if r["split"] == "test"]
+    assert figures["real_category_sdg16"]["n"] == sum(16 in r["sdgs"] for r in test_rows)
+    assert figures["real_category_safety"]["n"] == sum("safety" in r["clusters"] for r in test_rows)
+    assert figures["real_category_short"]["n"] == sum(len(r["text"]) < 25 for r in test_rows)
     lines = evaluation.real_markdown(figures)
+    assert any(line.startswith("| SDG 16 among the gold goals |") for line in lines)
     assert any(line.startswith(f"| real descriptions, test split — all | {n_test} |") for line in lines)
     assert any(line.startswith("| real descriptions, test split — Korean |") for line in lines)
 

@@ -23,7 +23,7 @@ from pathlib import Path
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 
-import extract_dangjin  # noqa: E402
+import extract_dangjin
 
 DEFAULT_OUT = HERE.parent.parent / "real_descriptions.jsonl"
 CLUSTERS = {"jobs", "agri-food", "resilient", "welfare", "culture", "safety", "nature"}

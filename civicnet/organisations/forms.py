@@ -101,6 +101,13 @@ class DetailsForm(FlaskForm):
                 ("name", "kind", "representative", "email", "phone", "district", "size", "website", "activities")}
 
 
+class EditDetailsForm(DetailsForm):
+    """The edit page's details; ``seen`` is the version of the details the page showed
+    (``services.details_version``), so a save made on a stale page is refused, not applied."""
+
+    seen = HiddenField()
+
+
 class GoalsForm(FlaskForm):
     goals = MultiCheckboxField(_l("SDGs"), choices=[SelectChoice(str(n), str(n)) for n in range(1, 18)], coerce=str,
                                validators=[Check(validation.clean_goals, required=True)])

@@ -129,6 +129,10 @@ def from_environment() -> dict:
         "PROXY_FIX": _bool("PROXY_FIX"),
         # The worker (python -m civicnet.worker).
         "WORKER_THREADS": _int("WORKER_THREADS", 2),
+        # Exports longer than this many rows are built by the worker (civicnet/downloads), kept
+        # this many hours, then deleted.
+        "EXPORT_WORKER_THRESHOLD": _int("EXPORT_WORKER_THRESHOLD", 5000),
+        "EXPORT_RETENTION_HOURS": _float("EXPORT_RETENTION_HOURS", 24.0),
         # Notices. Telegram allows about 30 messages/s per bot; the window is a little longer than
         # a second so that ~50 ms of jitter cannot squeeze 31 arrivals into one second there.
         "NOTICES_RATE_PER_WINDOW": _int("NOTICES_RATE_PER_WINDOW", 30),

@@ -189,7 +189,7 @@ class Deployment:
         """The environment of a separate machine: an instance folder of its own (no shared disk)."""
         folder = self.root / f"machine-{name}"
         folder.mkdir(parents=True, exist_ok=True)
-        return {"CIVICNET_INSTANCE_PATH": str(folder)}
+        return {"CIVICNET_INSTANCE_PATH": str(folder), "GUNICORN_CONTROL_SOCKET": str(folder / "gunicorn.ctl")}
 
     def many(self, kind: str, count: int, *, env: dict[str, str] | None = None,
              each: Callable[[int], dict[str, str]] | None = None, **options) -> list[Process]:

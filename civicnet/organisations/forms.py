@@ -97,8 +97,7 @@ class DetailsForm(FlaskForm):
         return ok
 
     def cleaned(self) -> dict:
-        return {name: getattr(self, name).cleaned for name in
-                ("name", "kind", "representative", "email", "phone", "district", "size", "website", "activities")}
+        return {name: getattr(self, name).cleaned for name in validation.DETAIL_FIELDS}
 
 
 class EditDetailsForm(DetailsForm):

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -350,16 +349,13 @@ def set_optional_consents(org: Organisation, *, listing: bool, telegram: bool, a
     return changed
 
 
-DETAIL_FIELDS = ("name", "kind", "representative", "email", "phone", "district", "size", "website", "activities")
-
-
 class StaleDetails(Conflict):
     """The details were changed since the page that sent this change was served."""
 
 
 def details_version(org: Organisation) -> str:
     """A short fingerprint of the group's editable details, carried by the edit form."""
-    values = json.dumps([getattr(org, name) for name in DETAIL_FIELDS], ensure_ascii=False, default=str)
+    values = json.dumps([getattr(org, name) for name in validation.DETAIL_FIELDS], ensure_ascii=False, default=str)
     return hashlib.sha256(values.encode()).hexdigest()[:24]
 
 

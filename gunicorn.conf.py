@@ -18,6 +18,10 @@ accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
 # Query strings can carry private edit tokens; log the path only.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 
+# gunicornc's control socket: one per instance (two instances on one host would share the default).
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+
 preload_app = os.environ.get("GUNICORN_PRELOAD", "1").strip().lower() not in {"0", "false", "no", "off"}
 
 # BLAS pools are sized when numpy loads, i.e. when the app is imported after this file runs.

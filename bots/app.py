@@ -28,6 +28,7 @@ from civicnet.tokens import token_digest
 from . import commands, registration, store
 from .context import BotContext, flask_app, lang_of
 from .dbcall import call
+from .send_budget import SendBudget
 from .texts import t
 
 log = logging.getLogger("bots")
@@ -127,6 +128,7 @@ def build_application(flask_app: Flask, *, token: str | None = None, base_url: s
                    .context_types(ContextTypes(context=BotContext))
                    .token(token or config["TELEGRAM_BOT_TOKEN"])
                    .base_url(base_url or config["TELEGRAM_API_BASE_URL"])
+                   .rate_limiter(SendBudget(config))  # one budget with the notice sender
                    .post_init(_post_init).post_stop(_post_stop)
                    .build())
     application.bot_data["flask_app"] = flask_app

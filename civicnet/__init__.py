@@ -28,6 +28,7 @@ DOMAINS = [
     "civicnet.meetings",
     "civicnet.matching",
     "civicnet.privacy",
+    "civicnet.downloads",
 ]
 
 

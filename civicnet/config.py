@@ -129,6 +129,10 @@ def from_environment() -> dict:
         "PROXY_FIX": _bool("PROXY_FIX"),
         # The worker (python -m civicnet.worker).
         "WORKER_THREADS": _int("WORKER_THREADS", 2),
+        # Exports longer than this many rows are built by the worker (civicnet/downloads), kept
+        # this many hours, then deleted.
+        "EXPORT_WORKER_THRESHOLD": _int("EXPORT_WORKER_THRESHOLD", 5000),
+        "EXPORT_RETENTION_HOURS": _float("EXPORT_RETENTION_HOURS", 24.0),
         # Notices. Telegram allows about 30 messages/s per bot. We send 28 per 1.05 s: on a loaded
         # host a few sends are held up and then arrive together, and the margin keeps those bunches
         # under 30 in any one second there (seen: 31 with 30 per 1.05 s at a load of 18).

@@ -16,7 +16,7 @@ from ..pledges.renewals import renew_pledge, renewal_offer
 from ..pledges.services import active_pledge, pledges_of, sign_pledge
 from . import services
 from .consent import optional_text, retention_label, retention_months
-from .forms import (ConfirmForm, DetailsForm, GoalsForm, KIND_LABELS, OptionalConsentsForm, PledgeForm, ReasonForm,
+from .forms import (ConfirmForm, EditDetailsForm, GoalsForm, KIND_LABELS, OptionalConsentsForm, PledgeForm, ReasonForm,
                     RenewPledgeForm,
                     STATUS_LABELS)
 from .models import OrganisationStatus
@@ -40,8 +40,9 @@ def _page(org, status: int = 200, **forms):
     token = request.args.get("t")
     details = forms.get("details")
     if details is None:
-        details = DetailsForm(formdata=None, obj=org)
+        details = EditDetailsForm(formdata=None, obj=org)
         details.phone.data = display_phone(org.phone)
+        details.seen.data = services.details_version(org)
     goals = forms.get("goals_form") or GoalsForm(formdata=None, data={"goals": [str(n) for n in org.goal_numbers]})
     pledge_form = forms.get("pledge_form") or PledgeForm(formdata=None, data={"signer_name": org.representative})
     renewal = renewal_offer(org)
@@ -79,11 +80,16 @@ def show():
     org = _org()
     if request.method == "GET":
         return _page(org)
-    form = DetailsForm()
+    form = EditDetailsForm()
     if not form.validate_on_submit():
         return _page(org, 422, details=form)
     try:
-        changed = services.update_organisation(org, form.cleaned(), actor_kind="group")
+        changed = services.update_organisation(org, form.cleaned(), actor_kind="group", seen=form.seen.data or None)
+    except services.StaleDetails as exc:
+        # Changed elsewhere since this page was served (another tab, person or instance): show
+        # the details as they are now, to make the change again on them.
+        flash(exc.translated(), "error")
+        return _page(org, exc.status)
     except DomainError as exc:
         form.name.errors = [exc.translated()]
         return _page(org, exc.status, details=form)

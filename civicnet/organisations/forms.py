@@ -97,8 +97,14 @@ class DetailsForm(FlaskForm):
         return ok
 
     def cleaned(self) -> dict:
-        return {name: getattr(self, name).cleaned for name in
-                ("name", "kind", "representative", "email", "phone", "district", "size", "website", "activities")}
+        return {name: getattr(self, name).cleaned for name in validation.DETAIL_FIELDS}
+
+
+class EditDetailsForm(DetailsForm):
+    """The edit page's details; ``seen`` is the version of the details the page showed
+    (``services.details_version``), so a save made on a stale page is refused, not applied."""
+
+    seen = HiddenField()
 
 
 class GoalsForm(FlaskForm):

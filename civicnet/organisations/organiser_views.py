@@ -8,6 +8,7 @@ from wtforms import SelectChoice
 
 from ..accounts.access import organiser_required
 from ..accounts.services import user_names
+from ..downloads.services import request_export, too_large_to_stream
 from ..goals.services import all_goals
 from ..pledges.services import active_pledge, active_pledges, pledges_of
 from ..spreadsheets import CSV_MIMETYPE, XLSX_MIMETYPE, download
@@ -48,9 +49,14 @@ def index(slug: str):
 
 
 def _export(kind: str):
-    """Streamed: rows are read and written a batch at a time (see ``exports``)."""
+    """Streamed: rows are read and written a batch at a time (see ``exports``); a list longer
+    than EXPORT_WORKER_THRESHOLD is built by the worker instead, with a progress page."""
     stmt = services.filtered_select(g.network, _filters())
     name = f"{g.network.slug}-organisations.{kind}"
+    if too_large_to_stream(stmt):
+        prepared = request_export(g.network, "organisations", kind, request.args, user_id=current_user.id,
+                                  filename=name)
+        return redirect(url_for("downloads.show", slug=g.network.slug, export_id=prepared.id))
     if kind == "csv":
         return download(exports.csv_stream(g.network, stmt), CSV_MIMETYPE, name)
     return download(exports.xlsx_stream(g.network, stmt), XLSX_MIMETYPE, name)

@@ -30,6 +30,8 @@ sends ``telegram_consent_withdrawn``: the notices domain drops the chat link).
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -347,10 +349,31 @@ def set_optional_consents(org: Organisation, *, listing: bool, telegram: bool, a
     return changed
 
 
+class StaleDetails(Conflict):
+    """The details were changed since the page that sent this change was served."""
+
+
+def details_version(org: Organisation) -> str:
+    """A short fingerprint of the group's editable details, carried by the edit form."""
+    values = json.dumps([getattr(org, name) for name in validation.DETAIL_FIELDS], ensure_ascii=False, default=str)
+    return hashlib.sha256(values.encode()).hexdigest()[:24]
+
+
 def update_organisation(org: Organisation, data: Mapping[str, object], *, actor_kind: str,
-                        actor_user_id: int | None = None) -> list[str]:
-    """Change the given fields; returns the names of the fields that changed."""
+                        actor_user_id: int | None = None, seen: str | None = None) -> list[str]:
+    """Change the given fields; returns the names of the fields that changed.
+
+    ``seen``: the ``details_version`` the form was built from. The group's row is then read again
+    under a row lock (a second writer, on any instance, waits here for the first to commit) and a
+    different version raises ``StaleDetails``: a page served before someone else's change would
+    otherwise write the old values back over it, losing that update without a word.
+    """
     _require_not_erased(org)
+    if seen is not None:
+        db.session.refresh(org, with_for_update=True)
+        if seen != details_version(org):
+            raise StaleDetails("These details were changed elsewhere after this page was opened. The page now shows "
+                               "them as they are; please make your change again.")
     clean = validation.clean_organisation(data, partial=True)
     email = clean.get("email", org.email)
     phone = clean.get("phone", org.phone)

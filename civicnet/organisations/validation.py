@@ -161,8 +161,9 @@ def contact_key(email: str | None, phone: str | None) -> str:
     return (email or phone or "").lower()
 
 
-ORGANISATION_FIELDS = ("name", "kind", "representative", "email", "phone", "district", "size",
-                       "website", "activities", "language", "public_listing")
+# What the group edits on its details form (and what the form's version fingerprints).
+DETAIL_FIELDS = ("name", "kind", "representative", "email", "phone", "district", "size", "website", "activities")
+ORGANISATION_FIELDS = DETAIL_FIELDS + ("language", "public_listing")
 
 
 def clean_organisation(data: Mapping[str, object], *, partial: bool = False) -> dict:

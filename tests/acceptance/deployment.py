@@ -4,7 +4,9 @@
 TEST_DATABASE_URL), an instance folder, and the environment every process shares — as a host would
 set it. It runs the Procfile's ``release`` steps, then starts ``web`` (gunicorn, several workers),
 ``worker`` and ``bot`` exactly as written there, each with its own log file, and can kill them
-(``SIGKILL`` included) and start them again.
+(``SIGKILL`` included) and start them again. ``many(kind, n)`` starts ``n`` instances of one
+process, each as on a machine of its own (``machine_env``: its own instance folder, so nothing is
+shared on disk; only the database, Redis and the environment are).
 """
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
+from html.parser import HTMLParser
 from pathlib import Path
 
 import httpx
@@ -181,6 +185,20 @@ class Deployment:
         self.processes.append(proc)
         return proc.start()
 
+    def machine_env(self, name: str) -> dict[str, str]:
+        """The environment of a separate machine: an instance folder of its own (no shared disk)."""
+        folder = self.root / f"machine-{name}"
+        folder.mkdir(parents=True, exist_ok=True)
+        return {"CIVICNET_INSTANCE_PATH": str(folder), "GUNICORN_CONTROL_SOCKET": str(folder / "gunicorn.ctl")}
+
+    def many(self, kind: str, count: int, *, env: dict[str, str] | None = None,
+             each: Callable[[int], dict[str, str]] | None = None, **options) -> list[Process]:
+        """``count`` instances of the Procfile's ``kind`` (web, worker or bot), named ``<kind>-1`` ...,
+        each on a machine of its own; ``each(i)`` adds instance ``i``'s own settings (a port ...)."""
+        start = {"web": self.web, "worker": self.worker, "bot": self.bot}[kind]
+        return [start(env=(env or {}) | self.machine_env(f"{kind}-{i + 1}") | (each(i) if each else {}),
+                      name=f"{kind}-{i + 1}", **options) for i in range(count)]
+
     def app(self):
         """An in-process app on the same database, to seed data through the services and to look."""
         from civicnet import create_app
@@ -197,6 +215,69 @@ class Deployment:
             with admin.connect() as conn:
                 conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{self._pg_name}" WITH (FORCE)'))
             admin.dispose()
+
+
+def login(url: str, email: str, password: str) -> httpx.Client:
+    """A client logged in as ``email`` on the web instance at ``url`` (follows redirects)."""
+    client = httpx.Client(base_url=url, timeout=60, follow_redirects=True)
+    page = client.get("/login")
+    answer = client.post("/login", data={"email": email, "password": password, "csrf_token": csrf_token(page.text)})
+    assert answer.status_code == 200 and "/login" not in str(answer.url), answer.text[:300]
+    return client
+
+
+class _Forms(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.forms: list[tuple[str, dict]] = []
+        self._fields: dict | None = None
+        self._text: tuple[str, str] | None = None  # (kind, name) of an open textarea/select option
+        self._select: str | None = None
+
+    def _add(self, name: str, value: str) -> None:
+        current = self._fields.get(name)
+        self._fields[name] = value if current is None else (current if isinstance(current, list) else [current]) + [value]
+
+    def handle_starttag(self, tag, attrs) -> None:
+        a = dict(attrs)
+        if tag == "form":
+            self._fields = {}
+            self.forms.append((a.get("action") or "", self._fields))
+        elif self._fields is None or not (a.get("name") or tag == "option"):
+            return
+        elif tag == "input" and a.get("type") not in {"submit", "button", "file", "image", "reset"}:
+            if a.get("type") not in {"checkbox", "radio"} or "checked" in a:
+                self._add(a["name"], a.get("value", "on" if a.get("type") in {"checkbox", "radio"} else ""))
+        elif tag == "textarea":
+            self._text = ("textarea", a["name"])
+            self._fields[a["name"]] = ""
+        elif tag == "select":
+            self._select = a["name"]
+        elif tag == "option" and self._select and "selected" in a:
+            self._fields[self._select] = a.get("value", "")
+
+    def handle_data(self, data) -> None:
+        if self._text:
+            self._fields[self._text[1]] += data
+
+    def handle_endtag(self, tag) -> None:
+        if tag == "textarea":
+            self._text = None
+        elif tag == "select":
+            self._select = None
+        elif tag == "form":
+            self._fields = None
+
+
+def form_fields(html: str, action_contains: str) -> dict:
+    """What a browser would submit from the first form whose action contains ``action_contains``
+    (buttons aside): hidden and text inputs, checked boxes, textareas, selected options."""
+    parser = _Forms()
+    parser.feed(html)
+    for action, fields in parser.forms:
+        if action_contains in action:
+            return dict(fields)
+    raise AssertionError(f"no form with an action containing {action_contains!r}")
 
 
 def csrf_token(html: str) -> str:

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from .conftest import telegram_env
-from .deployment import csrf_token, wait_until
+from .deployment import csrf_token, login, wait_until
 
 PASSWORD = "correct horse battery staple"
 
@@ -34,12 +34,7 @@ def seed_members(deployment, count: int, first_chat: int) -> None:
 def organiser(deployment, web) -> httpx.Client:
     deployment.flask("user", "create", "--email", "staff@example.org", "--name", "사무국", "--network", "cheongju",
                      "--role", "admin", env={"CIVICNET_PASSWORD": PASSWORD})
-    client = httpx.Client(base_url=web.url, timeout=60, follow_redirects=True)
-    page = client.get("/login")
-    answer = client.post("/login", data={"email": "staff@example.org", "password": PASSWORD,
-                                         "csrf_token": csrf_token(page.text)})
-    assert answer.status_code == 200 and "/login" not in str(answer.url)
-    return client
+    return login(web.url, "staff@example.org", PASSWORD)
 
 
 def send_notice(client: httpx.Client, body: str, target: str = "network") -> None:

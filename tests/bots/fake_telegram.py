@@ -83,6 +83,7 @@ class FakeTelegram:
         self._cursor: dict[int, int] = {}
         self._all_updates: list[dict] = []
         self._server: ThreadingHTTPServer | None = None
+        self._arrival = threading.local()  # per request thread: when the request arrived
 
     # --- server lifecycle -----------------------------------------------------------------
     def start(self) -> FakeTelegram:
@@ -151,6 +152,9 @@ class FakeTelegram:
         handler.wfile.write(data)
 
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        # When the request arrived (its headers read), as Telegram would count it: not after the
+        # body was decoded and this thread got the lock, which a busy test process delays.
+        self._arrival.at = time.monotonic()
         prefix = f"/bot{self.token}/"
         if not handler.path.startswith(prefix):
             return self._reply(handler, 404, {"ok": False, "error_code": 404, "description": "Not Found"})
@@ -223,7 +227,8 @@ class FakeTelegram:
             previous = next((m for m in reversed(self.sent) if m.message_id == message_id), None)
             if text is None and previous is not None:
                 text = previous.text
-            self.sent.append(SentMessage(message_id, chat_id, text or "", markup, method, time.monotonic(),
+            arrived = getattr(self._arrival, "at", None) or time.monotonic()
+            self.sent.append(SentMessage(message_id, chat_id, text or "", markup, method, arrived,
                                          {k: v for k, v in p.items() if k not in {"text", "reply_markup"}}))
             self.cond.notify_all()
         message = {"message_id": message_id, "date": int(time.time()), "text": text or "",

@@ -64,3 +64,27 @@ def test_erase_personal_data(client, registered):
     assert org.email is None and org.phone is None and org.representative == "" and org.activities == ""
     assert DETAILS["name"] not in org.name and org.status == "withdrawn"
     assert client.get(f"/edit?t={token}").status_code == 404
+
+
+@pytest.mark.parametrize("lang,text", [("ko", "다른 곳에서 바뀌었습니다"), ("en", "changed elsewhere")])
+def test_a_save_from_a_stale_page_is_refused_not_applied(client, registered, lang, text):
+    """Two pages open on the group's details: the second save must not write back the first's old values."""
+    import re
+
+    org, token = registered
+    page = client.get(f"/edit?t={token}&lang={lang}").get_data(as_text=True)
+    seen = re.search(r'name="seen"[^>]*value="([^"]+)"', page).group(1)
+    first = client.post(f"/edit?t={token}", data=DETAILS | {"seen": seen, "name": "새 이름의 모임"})
+    assert first.status_code == 302
+    stale = client.post(f"/edit?t={token}&lang={lang}", data=DETAILS | {"seen": seen, "district": "상당구"})
+    body = stale.get_data(as_text=True)
+    assert stale.status_code == 409 and text in body and "새 이름의 모임" in body  # the fresh details are shown
+    db.session.expire_all()
+    assert (db.session.get(Organisation, org.id).name, db.session.get(Organisation, org.id).district) == (
+        "새 이름의 모임", DETAILS.get("district", ""))
+    fresh = re.search(r'name="seen"[^>]*value="([^"]+)"', body).group(1)
+    again = client.post(f"/edit?t={token}", data=DETAILS | {"seen": fresh, "name": "새 이름의 모임", "district": "상당구"})
+    assert again.status_code == 302
+    db.session.expire_all()
+    org = db.session.get(Organisation, org.id)
+    assert (org.name, org.district) == ("새 이름의 모임", "상당구")

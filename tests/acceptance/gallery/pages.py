@@ -24,6 +24,7 @@ NOT_SHOWN = {
     "privacy.data_json": "the group's data as a JSON download (its readable page, privacy.data_page, is shown)",
     "meetings_public.registration_calendar": "a calendar file (.ics) for the registration, not a page",
     "meetings.checkin_registration": "the check-in a name tag's QR opens; the same confirmation as checkin_code",
+    "downloads.status": "JSON polled by the prepared export's page (shown inside that page)",
 }
 
 
@@ -124,6 +125,11 @@ def _page_values(s: Seeded) -> dict[str, list[tuple[str, dict, dict, str, str]]]
         "networks.show": [("network-editions", net, {}, "organiser", "Editions: the current year, open the next")],
         "networks.settings": [("network-settings", net, {}, "organiser", "Network settings: retention, purges")],
         "organisers.suggestions": [("suggestions", net, {}, "organiser", "SDG suggestions to accept in bulk")],
+        "downloads.show": [
+            ("export-building", {**net, "export_id": s.export_building_id}, {}, "organiser",
+             "A long export being built by the worker (progress bar)"),
+            ("export-ready", {**net, "export_id": s.export_ready_id}, {}, "organiser",
+             "A long export ready to download")],
     }
 
 
@@ -137,6 +143,8 @@ def _documents(s: Seeded) -> dict[str, list[tuple[str, dict, str, str]]]:
         "meetings.export_nametags": [("nametags", ceremony, "pdf", "Name tags (A4 labels)")],
         "meetings.export_tents": [("tents", ceremony, "pdf", "Table tent cards")],
         "reports.csv": [], "reports.pdf": [], "reports.xlsx": [],
+        "downloads.fetch": [("organisations-prepared-xlsx", {"slug": slug, "export_id": s.export_ready_id}, "xlsx",
+                             "Groups export built by the worker (XLSX)")],
     }
     for fmt in ("pdf", "xlsx", "csv"):
         out["meetings.export_signin"].append((f"signin-{fmt}", {**ceremony, "fmt": fmt}, fmt, f"Sign-in sheet ({fmt})"))

@@ -87,6 +87,8 @@ class Seeded:
     waiting_token: str                 # a group on the upcoming meeting's waiting list
     table_id: int                      # a ceremony table with a joint action
     notice_id: int                     # a notice with mixed delivery states
+    export_ready_id: int = 0           # a prepared export the worker finished
+    export_building_id: int = 0        # ... and one it is writing
     years: list[int] = field(default_factory=list)
     counts: dict = field(default_factory=dict)
 
@@ -275,6 +277,18 @@ def seed_ceremony(network: Network, *, groups: int = 189, seed: int = 2024) -> S
     reminder.created_at = _local("2024-05-29", "18:00")
     db.session.commit()
 
+    # Prepared exports (built by the worker past EXPORT_WORKER_THRESHOLD): one ready, one half-way.
+    from civicnet.downloads import services as downloads
+
+    ready = downloads.request_export(network, "organisations", "xlsx", {}, user_id=organiser.id,
+                                     filename=f"{network.slug}-organisations.xlsx")
+    db.session.commit()
+    downloads.build_export(ready.id, db.session.commit)
+    building = downloads.request_export(network, "organisations", "csv", {"status": "registered"},
+                                        user_id=organiser.id, filename=f"{network.slug}-organisations.csv")
+    building.state, building.rows_total, building.rows_done = "building", 4200, 1800
+    db.session.commit()
+
     counts = {
         "groups": db.session.scalar(sa.select(sa.func.count(Organisation.id)).where(
             Organisation.network_id == network.id)),
@@ -285,7 +299,8 @@ def seed_ceremony(network: Network, *, groups: int = 189, seed: int = 2024) -> S
     return Seeded(network=network, slug=network.slug, organiser_id=organiser.id, organiser_email=organiser.email,
                   api_token=api_token, ceremony_id=ceremony.id, upcoming_id=upcoming.id, group_id=example_org.id,
                   edit_token=example_token, registration_token=registration_token, waiting_token=waiting_token,
-                  table_id=table_with_action.id, notice_id=invitation.id, years=[2024, 2023], counts=counts)
+                  table_id=table_with_action.id, notice_id=invitation.id, years=[2024, 2023], counts=counts,
+                  export_ready_id=ready.id, export_building_id=building.id)
 
 
 def _deliver(notice_id: int, rng: random.Random, *, finished: bool) -> None:

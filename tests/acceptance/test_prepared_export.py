@@ -46,7 +46,7 @@ def test_a_long_export_is_built_by_the_worker_with_a_progress_bar(deployment, fa
     env = telegram_env(fake_telegram)  # as deployed: the worker also sends notices
     web = deployment.web(workers=2, env=env)
     worker = deployment.worker(env=env)
-    worker.wait_for_log(r"worker: \d+ tasks", timeout=120)
+    assert "civicnet.downloads.tasks" in worker.wait_for_log(r"worker: \d+ tasks from (.*)", timeout=120).group(1)
     page = desktop
     login(page, web.url)
     page.goto(f"{web.url}/o/cheongju/organisations")

@@ -1,6 +1,6 @@
 """Prepared exports: ask for one, build it (the worker), read it back, delete it when it expires.
 
-Views and the CLI call these; the worker's tasks (``tasks.py``) commit. ``build_export`` commits
+Views call these; the worker's tasks (``tasks.py``) commit. ``build_export`` commits
 through the ``checkpoint`` it is given, so the organiser's page sees the progress as it grows.
 """
 from __future__ import annotations

@@ -98,7 +98,7 @@ def main() -> None:
         url = bench_database_url(tmp, backend=args.db)
         if not ensure_pg_database(url):
             return
-        app = make_app(url)
+        app = make_app(url, EXPORT_WORKER_THRESHOLD=10**9)  # the streamed path (the worker's: bench_prepared_export.py)
         networks = {}
         with app.app_context():
             from civicnet.organisations.models import Organisation

@@ -26,11 +26,12 @@ def organisations(network: Network, params: Mapping[str, str], fmt: str, progres
     total = len(ids)
     progress(0, total)
     xlsx = fmt == "xlsx"
+    select = exports.export_select(network, stmt)  # built once; each slice only adds its ids
 
     def batches() -> Iterator[list[list[object]]]:
         for start in range(0, total, exports.BATCH):
-            part = stmt.where(Organisation.id.in_(ids[start:start + exports.BATCH]))
-            yield from exports.row_batches(exports.export_select(network, part), typed_text=xlsx)
+            part = select.where(Organisation.id.in_(ids[start:start + exports.BATCH]))
+            yield from exports.row_batches(part, typed_text=xlsx)
             progress(min(total, start + exports.BATCH), total)
 
     if not xlsx:

@@ -1,6 +1,6 @@
 """Prepared exports: ask for one, build it (the worker), read it back, delete it when it expires.
 
-Views and the CLI call these; the worker's tasks (``tasks.py``) commit. ``build_export`` commits
+Views call these; the worker's tasks (``tasks.py``) commit. ``build_export`` commits
 through the ``checkpoint`` it is given, so the organiser's page sees the progress as it grows.
 """
 from __future__ import annotations
@@ -89,7 +89,10 @@ def file_chunks(export: ExportFile) -> Iterator[bytes]:
 
 def build_export(export_id: int, checkpoint: Callable[[], None]) -> ExportFile | None:
     """Build file ``export_id`` if it is still queued (one worker wins the claim); ``checkpoint``
-    commits, after the claim, at each progress step and at the end."""
+    commits, after the claim, at each progress step and at the end.
+
+    Progress and chunks are written with plain UPDATE/INSERT statements, so a commit expires no
+    object that the next slice would have to load again."""
     claimed = db.session.execute(sa.update(ExportFile).where(
         ExportFile.id == export_id, ExportFile.state == ExportState.QUEUED)
         .values(state=ExportState.BUILDING, progress_at=utcnow()))
@@ -97,20 +100,22 @@ def build_export(export_id: int, checkpoint: Callable[[], None]) -> ExportFile |
         return None
     checkpoint()
     export = db.session.get(ExportFile, export_id)
-    network, seq, buffer = db.session.get(Network, export.network_id), 0, bytearray()
+    kind, fmt, params = export.kind, export.fmt, dict(export.params)
+    network = db.session.get(Network, export.network_id)
+    this = sa.update(ExportFile).where(ExportFile.id == export_id)
+    seq, size, buffer = 0, 0, bytearray()
 
     def progress(done: int, total: int) -> None:
-        export.rows_done, export.rows_total, export.progress_at = done, total, utcnow()
+        db.session.execute(this.values(rows_done=done, rows_total=total, progress_at=utcnow(), size=size))
         checkpoint()
 
     def store(data: bytes) -> None:
-        nonlocal seq
+        nonlocal seq, size
         db.session.execute(sa.insert(ExportChunk).values(export_id=export_id, seq=seq, data=data))
-        seq += 1
-        export.size += len(data)
+        seq, size = seq + 1, size + len(data)
 
     try:
-        for piece in BUILDERS[export.kind](network, export.params, export.fmt, progress):
+        for piece in BUILDERS[kind](network, params, fmt, progress):
             buffer += piece
             while len(buffer) >= CHUNK_BYTES:
                 store(bytes(buffer[:CHUNK_BYTES]))
@@ -118,15 +123,16 @@ def build_export(export_id: int, checkpoint: Callable[[], None]) -> ExportFile |
         if buffer or not seq:
             store(bytes(buffer))
         now = utcnow()
-        export.state, export.finished_at, export.expires_at = ExportState.READY, now, now + _retention()
+        db.session.execute(this.values(state=ExportState.READY, size=size, finished_at=now,
+                                       expires_at=now + _retention()))
         checkpoint()
     except Exception as exc:
         db.session.rollback()
         _fail(export_id, f"{exc.__class__.__name__}")  # the class only: messages may quote data
         checkpoint()
         raise
-    log.info("export %s ready: %s rows, %s bytes in %s chunks", export_id, export.rows_done, export.size, seq)
-    return export
+    log.info("export %s ready: %s bytes in %s chunks", export_id, size, seq)
+    return db.session.get(ExportFile, export_id)
 
 
 def _fail(export_id: int, error: str) -> None:

@@ -147,3 +147,16 @@ def test_a_file_is_built_once_even_when_two_workers_get_it(app, client, organise
     assert services.build_export(export_id, db.session.commit) is not None
     assert services.build_export(export_id, db.session.commit) is None  # already claimed and built
     assert db.session.get(ExportFile, export_id).state == ExportState.READY
+
+
+def test_the_worker_tasks_build_and_purge(app, client, organiser, groups):
+    from civicnet import queue
+    from civicnet.downloads import tasks
+
+    app.config["EXPORT_WORKER_THRESHOLD"] = 2
+    export_id = export_id_of(client.get("/o/cheongju/organisations.csv"))
+    assert tasks.build(export_id) == {"export": export_id, "built": True}
+    assert tasks.build(export_id) == {"export": export_id, "built": False}
+    assert tasks.purge() == {"deleted": 0, "interrupted": 0}
+    assert queue.DECLARED["downloads.build"].schedule is None
+    assert queue.DECLARED["downloads.purge"].schedule is not None  # periodic

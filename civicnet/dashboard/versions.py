@@ -83,7 +83,11 @@ def _after_flush(session: Session, _flush_context) -> None:
                 pending["scopes"].add(network_scope(network_id))
         elif isinstance(obj, OrganisationGoal):
             pending = pending or _pending(session)
-            pending["organisations"].add(obj.organisation_id)
+            org = session.identity_map.get(session.identity_key(Organisation, obj.organisation_id))
+            if org is not None:
+                pending["scopes"].add(network_scope(org.network_id))
+            else:
+                pending["organisations"].add(obj.organisation_id)
 
 
 def _on_execute(state) -> None:

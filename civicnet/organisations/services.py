@@ -269,7 +269,7 @@ def register_organisation(network: Network, data: Mapping[str, object], *, goals
     org = Organisation(network_id=network.id, name_key=validation.name_key(clean["name"]),
                        contact_key=validation.contact_key(clean.get("email"), clean.get("phone")),
                        status=OrganisationStatus.REGISTERED, consent_version=str(consent_version)[:32],
-                       consent_text=consent_text, consented_at=utcnow(), **clean, **consents)
+                       consent_text=consent_text, consented_at=utcnow(), goal_links=[], **clean, **consents)
     # Stay in a savepoint so a lost race undoes only this insert, not the caller's transaction.
     nested = savepoint()
     try:

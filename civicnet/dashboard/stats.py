@@ -29,7 +29,7 @@ from ..networks.models import Cluster, Network
 from ..organisations.models import Organisation, OrganisationGoal, OrganisationKind, OrganisationStatus
 from ..pledges.models import Pledge, pledge_goals
 from ..timeutil import local_zone, to_local
-from .versions import cached
+from ..data_versions import cached
 
 GAP_RANK = 3
 
@@ -182,7 +182,7 @@ def _counted_rows(network: Network, filters: Filters) -> tuple[tuple, tuple, tup
 
 def network_stats(network: Network, filters: Filters | None = None) -> NetworkStats:
     """Every figure of the dashboard in four scans of the network (kept under the network's data
-    version, see ``versions``): groups counted per (cluster, kind, local month), pledges per
+    version, see ``civicnet.data_versions``): groups counted per (cluster, kind, local month), pledges per
     (cluster, local month), and the two per-goal counts; totals, cluster rows, kinds and the
     timeline are summed from those few rows here."""
     filters = filters or Filters()

@@ -12,7 +12,7 @@ from ..pledges.models import Pledge
 from ..templating import current_lang
 from . import charts
 from .stats import Filters, NetworkStats, groups_to_place, network_stats
-from .versions import cached
+from ..data_versions import cached
 
 bp = Blueprint("dashboard", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/dashboard")

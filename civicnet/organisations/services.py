@@ -37,6 +37,7 @@ import sqlalchemy as sa
 from blinker import Namespace
 from sqlalchemy.exc import IntegrityError
 
+from ..data_versions import cached
 from ..db_session import savepoint
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
@@ -165,8 +166,16 @@ def filtered_select(network: Network, filters: OrganisationFilters | None = None
 
 def list_organisations(network: Network, filters: OrganisationFilters | None = None, *,
                        page: int = 1, per_page: int = 50) -> Page:
-    stmt = filtered_select(network, filters)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+    f = filters or OrganisationFilters()
+    stmt = filtered_select(network, f)
+
+    def count() -> int:
+        return db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
+
+    # Without a search text the total is kept under the network's data version (the filters read
+    # groups, goal links, clusters and pledges, all of which replace it when they change).
+    total = count() if f.q else cached(network.id, ("organisations", f.status, f.kind, f.goal, f.cluster, f.pledged),
+                                       count)
     page = max(1, page)
     items = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
     return Page(items=items, total=total or 0, page=page, per_page=per_page)

@@ -6,7 +6,7 @@ Revises: 0008_breakouts
 Create Date: 2026-11-29 22:00:00
 
 Written by hand. ``stats_versions`` holds one random token per scope (``network:<id>``, and ``*``
-for bulk statements whose network is unknown); ``civicnet/dashboard/versions.py`` replaces it in
+for bulk statements whose network is unknown); ``civicnet/data_versions.py`` replaces it in
 the transaction that changes a group, a goal link, a pledge or a cluster, and every process reads
 it before using the counts it keeps. Rows are created by the first reader, so nothing to backfill.
 """

@@ -12,7 +12,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from civicnet.dashboard.stats import Filters, groups_to_place, network_stats
-from civicnet.dashboard.versions import StatsVersion, data_version
+from civicnet.data_versions import StatsVersion, data_version
 from civicnet.extensions import db
 from civicnet.organisations import services as organisations
 from civicnet.pledges.models import Pledge

@@ -1,7 +1,7 @@
 """Versions of a network's group data, shared by every process, and the counts cached under them.
 
-The dashboard and the yearly report count every group of a network (20,000: most of the page's
-time). Their counts only change when a group, a goal link, a pledge or a cluster changes, so they
+The dashboard, the yearly report, the public directory and the organisers' list count every group
+of a network (20,000: most of the page's time). Their counts only change when a group, a goal link, a pledge or a cluster changes, so they
 are kept in each process under the network's *data version*: a random token in the table
 ``stats_versions``, replaced in the same transaction as any such change. Every process reads the
 token (one primary-key lookup) before using what it holds; a change committed through any web
@@ -34,11 +34,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ..extensions import db
-from ..networks.models import Cluster
-from ..organisations.models import Organisation, OrganisationGoal
-from ..pledges.models import Pledge, pledge_goals
-from ..timeutil import utcnow
+from .extensions import db
+from .networks.models import Cluster
+from .organisations.models import Organisation, OrganisationGoal
+from .pledges.models import Pledge, pledge_goals
+from .timeutil import utcnow
 
 T = TypeVar("T")
 ALL = "*"  # the scope replaced by bulk statements, whose network is not known

@@ -149,3 +149,24 @@ def test_tokens_are_random_and_made_by_the_first_reader(app, network):
     db.session.execute(sa.delete(StatsVersion))  # as a restored or emptied database
     db.session.commit()
     assert data_version(network.id) != first
+
+
+def test_list_and_directory_totals_follow_changes_made_elsewhere(app, database_url, network):
+    from civicnet.directory.services import listed_groups
+    from civicnet.organisations.services import list_organisations
+
+    org = make_organisation(network, goals=[6], public_listing=True)
+    assert list_organisations(network).total == 1
+    assert listed_groups(network).total == 0  # not approved yet
+    db.session.commit()
+
+    in_another_process(database_url, f"""
+        org = organisations.get_organisation(get_network({network.slug!r}), {org.id})
+        organisations.approve(org, actor_kind="organiser")
+        organisations.register_organisation(get_network({network.slug!r}), {{
+            "name": "또 다른 모임", "kind": "club", "email": "another@example.org",
+            "activities": "숲 체험", "representative": "홍길동"}}, goals=[15], consent_version="1")
+    """)
+
+    assert list_organisations(network).total == 2
+    assert listed_groups(network).total == 1

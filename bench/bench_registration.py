@@ -14,7 +14,10 @@ several paired runs, ``--clients`` client threads drive each of:
 and prints medians over the runs with the ratios beside their targets:
 step 1 with / without classifier >= 0.5 and p95 <= 150 ms at 8 clients; API / bare >= 0.3.
 Usage: .venv/bin/python bench/bench_registration.py [--runs 5] [--seconds 4] [--clients 8] [--db sqlite,postgresql]
-Environment passed to gunicorn unchanged (compare e.g. CIVICNET_ENCODER_THREADS=2 GUNICORN_PRELOAD=0).
+Environment passed to gunicorn unchanged (compare e.g. CIVICNET_ENCODER_THREADS=2 GUNICORN_PRELOAD=0),
+except the per-address rate limits, lifted (the limiter still runs): every client here is 127.0.0.1.
+The machine is shared: the first line prints the load average; compare ratios, not req/s, and
+repeat when the load is above the CPU count (a p95 at 8 clients on 2 busy cores measures the queue).
 """
 from __future__ import annotations
 

@@ -71,7 +71,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.register_error_handlers(app)
     templating.init_app(app)
 
-    from . import leases  # noqa: F401  the shared leases table belongs to no domain
+    from . import data_versions, leases  # noqa: F401  shared tables that belong to no domain
+
+    data_versions.init_app(app)
 
     for name in DOMAINS:
         importlib.import_module(name).init_app(app)

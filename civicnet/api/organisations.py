@@ -56,7 +56,7 @@ class Organisations(MethodView):
                            "or ask the organisers for a new one.")
         org = result.organisation
         if pledge:
-            sign_pledge(org, pledge["signer_name"], pledge["goals"] or goals, pledge["joint_action"])
+            sign_pledge(org, pledge["signer_name"], pledge["goals"] or goals, pledge["joint_action"], new_group=True)
         return {"id": org.id, "status": org.status, "goals": org.goal_numbers, "edit_token": result.edit_token,
                 "edit_url": edit_link(result.edit_token), "pledged": bool(pledge)}
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import zlib
 from datetime import date
+from functools import lru_cache
 
 from babel.dates import format_skeleton
 from markupsafe import Markup, escape
@@ -25,6 +26,7 @@ TIMELINE_PLOT = 640      # widest plot area of the timeline, in px
 MONTH_LABEL_W = 64       # room one month label needs ("2026년 11월" at 11 px)
 
 
+@lru_cache(maxsize=2048)
 def month_label(month: str, lang: str) -> str:
     """A "YYYY-MM" month as people read it: "2026년 11월", "Nov 2026" (Babel, CLDR skeleton yMMM)."""
     try:

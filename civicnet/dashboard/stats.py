@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -29,6 +29,7 @@ from ..networks.models import Cluster, Network
 from ..organisations.models import Organisation, OrganisationGoal, OrganisationKind, OrganisationStatus
 from ..pledges.models import Pledge, pledge_goals
 from ..timeutil import local_zone, to_local
+from ..data_versions import cached
 
 GAP_RANK = 3
 
@@ -153,19 +154,40 @@ def _goal_rows(network: Network) -> list[GoalRow]:
     ]
 
 
-def network_stats(network: Network, filters: Filters | None = None) -> NetworkStats:
-    """Every figure of the dashboard in four scans of the network: groups counted per (cluster,
-    kind, local month), pledges per (cluster, local month), and the two per-goal counts; totals,
-    cluster rows, kinds and the timeline are summed from those few rows here."""
-    filters = filters or Filters()
+def _counted_rows(network: Network, filters: Filters) -> tuple[tuple, tuple, tuple, tuple]:
+    """The four scans behind ``network_stats``, as plain rows: groups per (cluster, kind, local
+    month), pledges per (cluster, local month), groups per goal and pledges per goal."""
     gconds = group_conditions(network, filters)
     pconds = pledge_conditions(network, filters)
-
     group_rows = grouped_counts(sa.select(Organisation.cluster_id, Organisation.kind, Organisation.created_at)
                                 .where(*gconds), Organisation.created_at)
     pledge_rows = grouped_counts(sa.select(Organisation.cluster_id, Pledge.signed_at)
                                  .join(Organisation, Organisation.id == Pledge.organisation_id).where(*pconds),
                                  Pledge.signed_at)
+    # (organisation, goal) is the link's primary key: a plain count is a count of groups.
+    goal_groups = db.session.execute(
+        sa.select(OrganisationGoal.goal_number, sa.func.count())
+        .join(Organisation, Organisation.id == OrganisationGoal.organisation_id)
+        .where(OrganisationGoal.selected.is_(True), *gconds)
+        .group_by(OrganisationGoal.goal_number)).all()
+    goal_pledges = db.session.execute(
+        sa.select(pledge_goals.c.goal_number, sa.func.count())  # (pledge, goal) is the primary key
+        .join(Pledge, Pledge.id == pledge_goals.c.pledge_id)
+        .join(Organisation, Organisation.id == Pledge.organisation_id)
+        .where(*pconds)
+        .group_by(pledge_goals.c.goal_number)).all()
+    return (tuple(group_rows), tuple(pledge_rows), tuple(tuple(r) for r in goal_groups),
+            tuple(tuple(r) for r in goal_pledges))
+
+
+def network_stats(network: Network, filters: Filters | None = None) -> NetworkStats:
+    """Every figure of the dashboard in four scans of the network (kept under the network's data
+    version, see ``civicnet.data_versions``): groups counted per (cluster, kind, local month), pledges per
+    (cluster, local month), and the two per-goal counts; totals, cluster rows, kinds and the
+    timeline are summed from those few rows here."""
+    filters = filters or Filters()
+    group_rows, pledge_rows, goal_groups, goal_pledges = cached(
+        network.id, ("stats", filters, local_zone().key), lambda: _counted_rows(network, filters))
     groups = sum(n for *_, n in group_rows)
     pledges = sum(n for *_, n in pledge_rows)
     group_by_cluster: Counter = Counter()
@@ -183,21 +205,9 @@ def network_stats(network: Network, filters: Filters | None = None) -> NetworkSt
 
     goals = _goal_rows(network)
     by_number = {g.number: g for g in goals}
-    for number, count in db.session.execute(
-        # (organisation, goal) is the link's primary key: a plain count is a count of groups.
-        sa.select(OrganisationGoal.goal_number, sa.func.count())
-        .join(Organisation, Organisation.id == OrganisationGoal.organisation_id)
-        .where(OrganisationGoal.selected.is_(True), *gconds)
-        .group_by(OrganisationGoal.goal_number)
-    ):
+    for number, count in goal_groups:
         by_number[number].groups = count
-    for number, count in db.session.execute(
-        sa.select(pledge_goals.c.goal_number, sa.func.count())  # (pledge, goal) is the primary key
-        .join(Pledge, Pledge.id == pledge_goals.c.pledge_id)
-        .join(Organisation, Organisation.id == Pledge.organisation_id)
-        .where(*pconds)
-        .group_by(pledge_goals.c.goal_number)
-    ):
+    for number, count in goal_pledges:
         by_number[number].pledges = count
     counts = sorted(g.groups for g in goals)
     threshold = counts[min(GAP_RANK, len(counts)) - 1] if counts else 0
@@ -324,13 +334,20 @@ class PlacingItem:
 def groups_to_place(network: Network, limit: int = 10) -> tuple[int, list[PlacingItem]]:
     """The organisers' work-list: how many groups (not withdrawn) lack a cluster or any SDG, and the
     ``limit`` oldest of them with the suggestions waiting on their page."""
-    kept_goal = sa.exists().where(OrganisationGoal.organisation_id == Organisation.id, OrganisationGoal.selected)
-    conds = (Organisation.network_id == network.id, Organisation.status != OrganisationStatus.WITHDRAWN,
-             sa.or_(Organisation.cluster_id.is_(None), ~kept_goal))
-    total = db.session.scalar(sa.select(sa.func.count(Organisation.id)).where(*conds)) or 0
-    orgs = db.session.scalars(
-        sa.select(Organisation).where(*conds).options(selectinload(Organisation.goal_links))
-        .order_by(Organisation.created_at, Organisation.id).limit(limit)).all()
+    def work_list() -> tuple[int, tuple[int, ...]]:
+        kept_goal = sa.exists().where(OrganisationGoal.organisation_id == Organisation.id, OrganisationGoal.selected)
+        conds = (Organisation.network_id == network.id, Organisation.status != OrganisationStatus.WITHDRAWN,
+                 sa.or_(Organisation.cluster_id.is_(None), ~kept_goal))
+        total = db.session.scalar(sa.select(sa.func.count(Organisation.id)).where(*conds)) or 0
+        ids = db.session.scalars(sa.select(Organisation.id).where(*conds)
+                                 .order_by(Organisation.created_at, Organisation.id).limit(limit)).all()
+        return total, tuple(ids)
+
+    # Counted under the network's data version; the few groups and their suggestions are read fresh.
+    total, ids = cached(network.id, ("to_place", limit), work_list)
+    found = {o.id: o for o in db.session.scalars(
+        sa.select(Organisation).where(Organisation.id.in_(ids)).options(selectinload(Organisation.goal_links)))}
+    orgs = [found[i] for i in ids if i in found]
     from ..matching.models import MatchingSuggestion  # the classifier's last word on each group
 
     top = dict(db.session.execute(sa.select(MatchingSuggestion.organisation_id, MatchingSuggestion.top_cluster)

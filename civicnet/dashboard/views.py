@@ -12,18 +12,28 @@ from ..pledges.models import Pledge
 from ..templating import current_lang
 from . import charts
 from .stats import Filters, NetworkStats, groups_to_place, network_stats
+from ..data_versions import cached
 
 bp = Blueprint("dashboard", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/dashboard")
 
 
+def _kind_labels() -> dict[str, str]:
+    """Every kind's label in the current language, translated once per request (the directory and
+    the dashboard show dozens)."""
+    lang = current_lang()
+    labels = g.setdefault("_kind_labels", {})
+    if lang not in labels:
+        labels[lang] = {
+            "ngo": _("NGO"), "cooperative": _("Cooperative"), "social_enterprise": _("Social enterprise"),
+            "company": _("Company"), "school": _("School"), "public_body": _("Public body"),
+            "village_group": _("Village group"), "club": _("Club"), "individual": _("Individual citizen"),
+        }
+    return labels[lang]
+
+
 def kind_label(kind: str) -> str:
-    labels = {
-        "ngo": _("NGO"), "cooperative": _("Cooperative"), "social_enterprise": _("Social enterprise"),
-        "company": _("Company"), "school": _("School"), "public_body": _("Public body"),
-        "village_group": _("Village group"), "club": _("Club"), "individual": _("Individual citizen"),
-    }
-    return labels.get(kind, kind)
+    return _kind_labels().get(kind, kind)
 
 
 def kind_choices() -> list[tuple[str, str]]:
@@ -74,6 +84,7 @@ def index(slug: str):
 
 def year_choices(network) -> list[int]:
     """Editions with pledges, and the current one, newest first."""
-    editions = set(db.session.scalars(sa.select(Pledge.edition).where(Pledge.network_id == network.id).distinct()))
+    editions = set(cached(network.id, ("editions",), lambda: tuple(db.session.scalars(
+        sa.select(Pledge.edition).where(Pledge.network_id == network.id).distinct()))))
     editions.add(network.current_edition)
     return sorted(editions, reverse=True)

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from ..dashboard.stats import year_bounds
+from ..data_versions import cached
 from ..extensions import db
 from ..meetings.models import JointAction, Meeting
 from ..networks.models import Cluster, Network
@@ -53,7 +54,12 @@ def listed_groups(network: Network, *, q: str = "", goal: int | None = None, clu
         conditions.append(Organisation.cluster_id == cluster_id)
     if kind:
         conditions.append(Organisation.kind == kind)
-    total = db.session.scalar(sa.select(sa.func.count(Organisation.id)).where(*conditions)) or 0
+    def count() -> int:
+        return db.session.scalar(sa.select(sa.func.count(Organisation.id)).where(*conditions)) or 0
+
+    # Without a search text the count is kept under the network's data version (a page of 30 must
+    # not count 20,000 groups each time); a search reads the names anyway.
+    total = count() if q else cached(network.id, ("listed", goal, cluster_id, kind), count)
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
     groups = list(db.session.scalars(
@@ -126,6 +132,17 @@ def summarise_joint_actions(network: Network, year: int, *, public: bool = True,
 
 def _pledge_joint_actions(network: Network, year: int, *, public: bool, limit: int | None,
                           names: int | None) -> tuple[int, list[JointActionItem]]:
+    """The joint actions written on pledges, counted under the network's data version (see
+    ``civicnet.data_versions``) and rebuilt here with the network's own clusters."""
+    total, rows = cached(network.id, ("pledge_actions", year, public, limit, names),
+                         lambda: _pledge_joint_action_rows(network, year, public=public, limit=limit, names=names))
+    clusters = {c.id: c for c in network.clusters}
+    return total, [JointActionItem(title=title, cluster=clusters.get(cluster_id), goals=list(goals), groups=list(groups),
+                                   source="pledge", more_groups=more) for title, cluster_id, goals, groups, more in rows]
+
+
+def _pledge_joint_action_rows(network: Network, year: int, *, public: bool, limit: int | None,
+                              names: int | None) -> tuple[int, tuple]:
     text = sa.func.trim(Pledge.joint_action)
     conditions = [Pledge.network_id == network.id, Pledge.edition == year, Pledge.withdrawn_at.is_(None),
                   text != "", Organisation.status != OrganisationStatus.WITHDRAWN]
@@ -136,7 +153,7 @@ def _pledge_joint_actions(network: Network, year: int, *, public: bool, limit: i
         .where(*conditions)
     if limit == 0:
         return db.session.scalar(sa.select(sa.func.count()).select_from(
-            base.add_columns(text.label("action_text")).group_by(text).subquery())) or 0, []
+            base.add_columns(text.label("action_text")).group_by(text).subquery())) or 0, ()
     # One row per text: its first pledge (for the cluster and SDGs shown), how many groups to name,
     # and (a window over the grouped rows) how many texts there are in all.
     first = sa.func.min(Pledge.id)
@@ -149,7 +166,7 @@ def _pledge_joint_actions(network: Network, year: int, *, public: bool, limit: i
         groups = groups.limit(limit)
     rows = db.session.execute(groups).all()
     if not rows:
-        return 0, []
+        return 0, ()
     total = rows[0].total
     firsts = {p.id: p for p in db.session.scalars(
         sa.select(Pledge).where(Pledge.id.in_([r.first for r in rows]))
@@ -170,9 +187,9 @@ def _pledge_joint_actions(network: Network, year: int, *, public: bool, limit: i
     for r in rows:
         pledge = firsts[r.first]
         listed = by_text.get(r.action_text, [])
-        items.append(JointActionItem(title=r.action_text, cluster=pledge.organisation.cluster, goals=[g.number for g in pledge.goals],
-                                     groups=listed, source="pledge", more_groups=max(0, r.named - len(listed))))
-    return total, items
+        items.append((r.action_text, pledge.organisation.cluster_id, tuple(g.number for g in pledge.goals),
+                      tuple(listed), max(0, r.named - len(listed))))
+    return total, tuple(items)
 
 
 def _meeting_joint_actions(network: Network, year: int, *, public: bool) -> list[JointActionItem]:

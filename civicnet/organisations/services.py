@@ -39,6 +39,7 @@ import sqlalchemy as sa
 from blinker import Namespace
 from sqlalchemy.exc import IntegrityError
 
+from ..data_versions import cached
 from ..db_session import savepoint
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
@@ -167,8 +168,16 @@ def filtered_select(network: Network, filters: OrganisationFilters | None = None
 
 def list_organisations(network: Network, filters: OrganisationFilters | None = None, *,
                        page: int = 1, per_page: int = 50) -> Page:
-    stmt = filtered_select(network, filters)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+    f = filters or OrganisationFilters()
+    stmt = filtered_select(network, f)
+
+    def count() -> int:
+        return db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
+
+    # Without a search text the total is kept under the network's data version (the filters read
+    # groups, goal links, clusters and pledges, all of which replace it when they change).
+    total = count() if f.q else cached(network.id, ("organisations", f.status, f.kind, f.goal, f.cluster, f.pledged),
+                                       count)
     page = max(1, page)
     items = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
     return Page(items=items, total=total or 0, page=page, per_page=per_page)
@@ -271,7 +280,7 @@ def register_organisation(network: Network, data: Mapping[str, object], *, goals
     org = Organisation(network_id=network.id, name_key=validation.name_key(clean["name"]),
                        contact_key=validation.contact_key(clean.get("email"), clean.get("phone")),
                        status=OrganisationStatus.REGISTERED, consent_version=str(consent_version)[:32],
-                       consent_text=consent_text, consented_at=utcnow(), **clean, **consents)
+                       consent_text=consent_text, consented_at=utcnow(), goal_links=[], **clean, **consents)
     # Stay in a savepoint so a lost race undoes only this insert, not the caller's transaction.
     nested = savepoint()
     try:

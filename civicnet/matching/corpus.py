@@ -131,3 +131,73 @@ def korean_examples(split: str | None = None) -> list[Example]:
             out.append(Example(row["text"], tuple(row["sdgs"]), "korean-" + row["split"],
                                row.get("lang", "ko"), tuple(row["clusters"]), row["id"]))
     return out
+
+
+def real_examples(split: str | None = None) -> list[Example]:
+    """Real descriptions from public sources (``data/real_descriptions.jsonl``, provenance of
+    each row in its ``source`` field and in ``data/SOURCES.md``).
+
+    ``split`` is "dev" (usable for training or calibration), "test" (held out: evaluation only)
+    or None (both). The file is built from its sources by ``data/src/real/build_real_set.py``;
+    without it there are no real descriptions (an empty list).
+    """
+    out: list[Example] = []
+    path = DATA_DIR / "real_descriptions.jsonl"
+    if not path.exists():
+        return out
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            if split and row["split"] != split:
+                continue
+            out.append(Example(row["text"], tuple(row["sdgs"]), row["source"], row["lang"],
+                               tuple(row["clusters"]), row["id"]))
+    return out
+
+
+OSDG_DIR = DATA_DIR / "osdg"
+
+
+def osdg_examples(split: str, path: Path | None = None, fraction: float = 0.1) -> list[Example]:
+    """OSDG Community Dataset excerpts (English, one SDG each; CC BY 4.0) — for EVALUATION ONLY.
+
+    Never train on these: the expert English benchmark is drawn from texts of this kind. Reads
+    the OSDG-CD tab-separated release (``doi, text_id, text, sdg, labels_negative,
+    labels_positive, agreement``) from ``data/osdg/osdg-community-data*.csv`` (the newest name
+    wins) or ``path``; without the file there are no examples. Kept: rows with agreement ≥ 0.6
+    and more positive than negative votes (the filter OSDG recommends), texts labelled with one
+    SDG only, none that also occur in the TRAIL files. A stable hash of ``text_id`` puts
+    ``fraction`` of them in "calibration" (thresholds may be tuned on it) and the next
+    ``fraction`` in "test" (figures only); the rest is not used.
+    """
+    if path is None:
+        found = sorted(OSDG_DIR.glob("osdg-community-data*.csv"))
+        if not found:
+            return []
+        path = found[-1]
+    train, holdout = trail_train_and_holdout()
+    trail_keys = {normalise_key(e.text) for e in train + holdout + trail_test()}
+    by_text: dict[str, tuple[str, str, set[int]]] = {}
+    for row in _read_csv(path, delimiter="\t"):
+        text = (row.get("text") or "").strip()
+        key = normalise_key(text)
+        try:
+            sdg, agreement = int(row["sdg"]), float(row["agreement"])
+            positive, negative = int(row["labels_positive"]), int(row["labels_negative"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if len(key) < 20 or key in trail_keys or agreement < 0.6 or positive <= negative or not 1 <= sdg <= 17:
+            continue
+        by_text.setdefault(key, (row.get("text_id") or key, text, set()))[2].add(sdg)
+    out = []
+    for key in sorted(by_text):
+        text_id, text, goals = by_text[key]
+        if len(goals) != 1:
+            continue
+        f = _stable_fraction(text_id)
+        part = "calibration" if f < fraction else "test" if f < 2 * fraction else None
+        if part == split:
+            out.append(Example(text, (goals.pop(),), "osdg-" + part, "en", id="osdg-" + text_id))
+    return out

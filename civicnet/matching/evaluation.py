@@ -88,6 +88,57 @@ def seed_examples(model: SdgModel, slug: str) -> Examples:
     return examples_from_seed(model.seeds.get(slug), model)
 
 
+def real_figures(model: SdgModel, profile: NetworkProfile) -> dict:
+    """The real-text test split (``data/real_descriptions.jsonl``), whole and per language."""
+    real = corpus.real_examples("test")
+    if not real:
+        return {}
+    results = score_texts(model, [e.text for e in real], profile, seed_examples(model, profile.slug))
+    out = {"real_test": korean_figures(real, results)}
+    for lang in sorted({e.lang for e in real}):
+        pairs = [(e, r) for e, r in zip(real, results) if e.lang == lang]
+        out[f"real_test_{lang}"] = korean_figures([e for e, _ in pairs], [r for _, r in pairs])
+    return out
+
+
+def real_markdown(fig: dict) -> list[str]:
+    """Rows for the real-text test split beside the written local-group test split."""
+    rows = [("real descriptions, test split — all", fig.get("real_test")),
+            ("real descriptions, test split — Korean", fig.get("real_test_ko")),
+            ("real descriptions, test split — English", fig.get("real_test_en")),
+            ("written local-group test split — Korean (for comparison)", fig.get("korean_test_ko")),
+            ("written local-group test split — English (for comparison)", fig.get("korean_test_en"))]
+    rows = [(label, f) for label, f in rows if f and f.get("n")]
+    if not fig.get("real_test"):
+        return []
+    return [
+        "",
+        "Real descriptions from public sources (`data/real_descriptions.jsonl`, sources in",
+        "`data/SOURCES.md`), test split, shipped Cheongju seed examples:",
+        "",
+        "| set | n | top SDG right | main SDG in top 3 | top cluster acceptable | pre-ticked set F1 | goals pre-ticked |",
+        "|---|---|---|---|---|---|---|",
+        *[f"| {label} | {f['n']} | {_pct(f['top1_right'])} | {_pct(f['main_in_top3'])} | "
+          f"{_pct(f['cluster_acceptable'])} | {f['set']['f1']:.3f} | {f['set']['mean_size']:.2f} |"
+          for label, f in rows],
+    ]
+
+
+def osdg_figures(model: SdgModel, profile: NetworkProfile) -> dict:
+    """OSDG-CD test slice (expert-labelled English excerpts; evaluation only), when installed."""
+    test = corpus.osdg_examples("test")
+    return {"osdg_test": evaluate_single_label(model, test, profile)} if test else {}
+
+
+def osdg_rows(fig: dict) -> list[str]:
+    o = fig.get("osdg_test")
+    if not o:
+        return []
+    return [f"| OSDG Community Dataset, hashed test slice (agreement ≥ 0.6; evaluation only) | {o['n']} | "
+            f"{o['suggested']['macro_f1']:.3f} | {o['top1']['macro_f1']:.3f} | {_pct(o['top1_accuracy'])} | "
+            f"{_pct(o['top3_accuracy'])} |"]
+
+
 def evaluate_all(model: SdgModel, profile: NetworkProfile) -> dict:
     _train, holdout = corpus.trail_train_and_holdout()
     ko_test = corpus.korean_examples("test")
@@ -109,6 +160,8 @@ def evaluate_all(model: SdgModel, profile: NetworkProfile) -> dict:
         "korean_test_no_seeds": korean_figures(ko_test, score_texts(model, texts, profile, Examples(),
                                                                     vectors=vectors)),
         "fewshot": fewshot_study(model, ko_test, profile, vectors=vectors),
+        **real_figures(model, profile),
+        **osdg_figures(model, profile),
     }
 
 
@@ -134,6 +187,7 @@ def figures_markdown(fig: dict, meta: dict) -> str:
            f"top-3 = main SDG) | {fig['korean_test_en']['n']} | {fig['korean_test_en']['suggested']['macro_f1']:.3f} | – | "
            f"{_pct(fig['korean_test_en']['top1_right'])} | {_pct(fig['korean_test_en']['main_in_top3'])} |"]
           if fig.get("korean_test_en", {}).get("n") else []),
+        *osdg_rows(fig),
         "",
         "| Korean local-group test split | n | top-1 is a right SDG | main SDG in top 3 | top cluster acceptable |",
         "|---|---|---|---|---|",
@@ -162,9 +216,12 @@ def figures_markdown(fig: dict, meta: dict) -> str:
                            ("whole local-group test split, shipped seeds", ko),
                            ("whole local-group test split, no seed examples", kn))
           if f and f.get("n") and "set" in f],
+        *real_markdown(fig),
         "",
         f"Texts with no pre-ticked goal: English held-out {eh['empty_suggestions']} of {eh['n']}, "
-        f"TRAIL test {tt['empty_suggestions']} of {tt['n']}.",
+        f"TRAIL test {tt['empty_suggestions']} of {tt['n']}"
+        + (f", OSDG test {fig['osdg_test']['empty_suggestions']} of {fig['osdg_test']['n']}."
+           if fig.get("osdg_test") else "."),
         "",
         "Per SDG, thresholded suggestions (precision / recall / F1, support):",
         "",

@@ -1,0 +1,100 @@
+"""The real-text set: its hand labels parse and name recorded sources; once built
+(data/real_descriptions.jsonl) every row parses, stays apart from the training texts, and its
+figures reach ``flask sdg evaluate``."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from civicnet.matching import corpus, evaluation
+from civicnet.matching.services import default_profile
+
+REAL = corpus.DATA_DIR / "real_descriptions.jsonl"
+SOURCES_MD = corpus.DATA_DIR / "SOURCES.md"
+LABELS = corpus.DATA_DIR / "src" / "real"
+
+# The texts come from public sources and are built into place, not kept in git (see SOURCES.md).
+needs_texts = pytest.mark.skipif(not REAL.exists(), reason="real_descriptions.jsonl not built: "
+                                 "see civicnet/matching/data/SOURCES.md, 'Real descriptions'")
+
+
+def test_labels_parse_and_every_label_names_a_recorded_source():
+    clusters = {c.key for c in default_profile().clusters}
+    sources_md = SOURCES_MD.read_text(encoding="utf-8")
+    refs = []
+    for path in sorted(LABELS.glob("*_labels.tsv")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip() or line.startswith("#"):
+                continue
+            ref, sdgs, keys, digest = line.split("\t")
+            goals = [int(g) for g in sdgs.split(",")]
+            assert goals and all(1 <= g <= 17 for g in goals) and len(set(goals)) == len(goals), line
+            assert keys and set(keys.split(",")) <= clusters, line
+            assert len(digest) == 12 and int(digest, 16) >= 0, line
+            origin = re.split(r"[:#]", ref, maxsplit=1)[0]
+            assert origin and origin in sources_md, f"source {ref!r} not recorded in SOURCES.md"
+            refs.append(ref)
+    assert len(refs) >= 150 and len(set(refs)) == len(refs)
+
+
+def _rows() -> list[dict]:
+    return [json.loads(line) for line in REAL.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@needs_texts
+def test_every_row_parses_with_labels_a_split_and_a_recorded_source():
+    rows = _rows()
+    clusters = {c.key for c in default_profile().clusters}
+    sources_md = SOURCES_MD.read_text(encoding="utf-8")
+    labelled = sum(1 for path in LABELS.glob("*_labels.tsv")
+                   for line in path.read_text(encoding="utf-8").splitlines()
+                   if line.strip() and not line.startswith("#"))
+    assert len(rows) == labelled >= 150
+    for row in rows:
+        assert set(row) == {"id", "split", "lang", "sdgs", "clusters", "text", "source"}, row
+        assert row["split"] in ("dev", "test") and row["lang"] in ("ko", "en"), row
+        assert row["sdgs"] and all(1 <= g <= 17 for g in row["sdgs"]), row
+        assert len(set(row["sdgs"])) == len(row["sdgs"]), row
+        assert row["clusters"] and set(row["clusters"]) <= clusters, row
+        assert row["text"].strip(), row
+        assert (row["lang"] == "ko") == bool(re.search("[가-힣]", row["text"])), row
+        # "owner/repo@commit:path#anchor" or "url#anchor": the part before the path is documented
+        origin = re.split(r"[:#]", row["source"].removeprefix("https://"), maxsplit=1)[0]
+        assert origin and origin in sources_md, f"source {row['source']!r} not recorded in SOURCES.md"
+    assert len({r["id"] for r in rows}) == len(rows)
+    assert len({corpus.normalise_key(r["text"]) for r in rows}) == len(rows)
+
+
+@needs_texts
+def test_test_split_is_large_and_languages_are_counted():
+    rows = _rows()
+    test = [r for r in rows if r["split"] == "test"]
+    assert len(test) >= 0.4 * len(rows)
+    assert sum(r["lang"] == "ko" for r in test) >= 60
+    assert [e.id for e in corpus.real_examples("test")] == [r["id"] for r in test]
+
+
+@needs_texts
+def test_real_texts_are_not_training_texts():
+    real = {corpus.normalise_key(r["text"]) for r in _rows()}
+    written = {corpus.normalise_key(e.text) for e in corpus.korean_examples()}
+    train, holdout = corpus.trail_train_and_holdout()
+    trail = {corpus.normalise_key(e.text) for e in train + holdout + corpus.trail_test()}
+    assert not real & written
+    assert not real & trail
+
+
+@needs_texts
+def test_evaluate_reports_the_real_test_split_per_language(sdg_model):
+    figures = evaluation.real_figures(sdg_model, default_profile())
+    n_test = sum(r["split"] == "test" for r in _rows())
+    assert figures["real_test"]["n"] == n_test
+    assert sum(figures[k]["n"] for k in figures if k.startswith("real_test_")) == n_test
+    for key in ("top1_right", "main_in_top3", "cluster_acceptable"):
+        assert 0.0 <= figures["real_test"][key] <= 1.0
+    assert 0.0 <= figures["real_test"]["set"]["f1"] <= 1.0
+    lines = evaluation.real_markdown(figures)
+    assert any(line.startswith(f"| real descriptions, test split — all | {n_test} |") for line in lines)
+    assert any(line.startswith("| real descriptions, test split — Korean |") for line in lines)

@@ -220,7 +220,9 @@ def train(encoder_name: str | None = None, log: Callable[[str], None] = print,
     oof_emb = {kind: np.zeros((len(texts), 17)) for kind in kinds}
     oof_lex = {kind: np.zeros((len(texts), 17)) for kind in kinds}
     skf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED)
+    fold_of = np.zeros(len(texts), dtype=int)
     for k, (tr, te) in enumerate(skf.split(vectors, y)):
+        fold_of[te] = k
         for kind, secondary in kinds.items():
             emb, vec, lex = _fit_heads([texts[i] for i in tr], vectors[tr], [label_sets[i] for i in tr], weights[tr],
                                        secondary)
@@ -232,11 +234,14 @@ def train(encoder_name: str | None = None, log: Callable[[str], None] = print,
     mix = {"ko": choose_korean_mix(oof_emb["rank"][dev_idx], oof_lex["rank"][dev_idx], dev),
            "en": choose_korean_mix(oof_emb["rank"][calib], oof_lex["rank"][calib], [examples[i] for i in calib], "en")}
     a = np.array([mix[text_language(t)] for t in texts])[:, None]
-    oof_rank = a * oof_emb["rank"] + (1 - a) * oof_lex["rank"]
+    # The shipped seed examples nudge a network's SDG scores (few-shot vote): calibrate the
+    # pre-ticked set on scores nudged the same way, each dev text by the dev texts of the other folds.
+    with_votes = seed_vote_adjuster(vectors, dev_idx, dev, fold_of)
+    oof_rank = with_votes(a * oof_emb["rank"] + (1 - a) * oof_lex["rank"])
     log(f"  ranking mix (embedding head weight): {mix}")
     # The set heads' mix, the thresholds and the pre-tick rule, per language, on out-of-fold scores.
     pretick, set_mix, thresholds = choose_pretick_and_mix(oof_emb["set"], oof_lex["set"], examples,
-                                                          first=np.argmax(oof_rank, axis=1))
+                                                          first=np.argmax(oof_rank, axis=1), adjust=with_votes)
     log(f"  set mix: {set_mix}; pre-tick rule: {pretick}")
     a = np.array([set_mix[text_language(t)] for t in texts])[:, None]
     oof = a * oof_emb["set"] + (1 - a) * oof_lex["set"]
@@ -435,8 +440,34 @@ def choose_pretick(oof: np.ndarray, examples: list[corpus.Example], thresholds: 
     return out
 
 
+def seed_vote_adjuster(vectors: np.ndarray, dev_idx: list[int], dev: list[corpus.Example],
+                       fold_of: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """A function blending the few-shot SDG vote of the seed examples into out-of-fold scores of
+    the dev rows, as ``scoring.score_texts`` does with the shipped seeds: each dev text is voted on
+    by the dev texts of the other folds (never by itself). Other rows are left as they are."""
+    from .scoring import DEFAULT_PARAMS, Examples, fewshot_votes
+
+    dev_idx = np.asarray(dev_idx)
+    vote = np.zeros((len(dev_idx), 17))
+    weight = np.zeros(len(dev_idx))
+    folds = fold_of[dev_idx]
+    for k in np.unique(folds):
+        q, e = np.flatnonzero(folds == k), np.flatnonzero(folds != k)
+        examples = Examples(vectors[dev_idx[e]], [dev[i].sdgs for i in e], [dev[i].clusters for i in e])
+        v, _cl, conf = fewshot_votes(vectors[dev_idx[q]], examples, [], DEFAULT_PARAMS)
+        vote[q], weight[q] = v, DEFAULT_PARAMS["fewshot_sdg_weight"] * conf
+
+    def adjust(probs: np.ndarray) -> np.ndarray:
+        out = probs.copy()
+        out[dev_idx] = (1 - weight[:, None]) * probs[dev_idx] + weight[:, None] * vote
+        return out
+
+    return adjust
+
+
 def choose_pretick_and_mix(emb: np.ndarray, lex: np.ndarray, examples: list[corpus.Example],
-                           first: np.ndarray) -> tuple[dict, dict, np.ndarray]:
+                           first: np.ndarray, adjust: Callable[[np.ndarray], np.ndarray] = lambda p: p,
+                           ) -> tuple[dict, dict, np.ndarray]:
     """Per language, the set heads' mix, then the pre-tick rule on those out-of-fold scores
     (``choose_pretick``'s objectives). English: for each mix the per-goal thresholds are
     re-calibrated on the TRAIL texts (they become the model's thresholds). Korean: its rule
@@ -445,7 +476,7 @@ def choose_pretick_and_mix(emb: np.ndarray, lex: np.ndarray, examples: list[corp
     trail = [i for i, e in enumerate(examples) if e.source == "trail"]
     best: dict[str, tuple] = {}
     for a in MIX_KO_GRID:
-        oof = a * emb + (1 - a) * lex
+        oof = adjust(a * emb + (1 - a) * lex)
         thr = calibrate_thresholds(oof[trail], [examples[i].sdgs for i in trail])
         rules = choose_pretick(oof, examples, thr, first=first)
         for lang, rule in rules.items():

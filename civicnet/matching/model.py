@@ -29,8 +29,8 @@ META = "sdg_classifier.json"
 
 
 def artefact_names(encoder_name: str | None = None) -> tuple[str, str]:
-    """File names of the artefact for an encoder: USE (the fallback, any CPU) has the plain names,
-    every other encoder (e5, the default where it runs) a suffix."""
+    """File names of the artefact for an encoder: USE (the default, any CPU) has the plain names,
+    every other encoder (e5, the quality mode) a suffix."""
     name = resolved_spec(encoder_name)
     if name == FALLBACK_ENCODER:
         return ARTEFACT, META
@@ -154,7 +154,7 @@ def save_model(model: SdgModel, directory: Path = MODELS_DIR) -> None:
 
 def load_model(directory: Path | None = None, encoder_name: str | None = None) -> SdgModel:
     """Load the artefact trained for ``encoder_name`` (default: the encoder ``CIVICNET_ENCODER``
-    resolves to here: e5, or use where e5 cannot run)."""
+    resolves to here: use by default; e5 in quality mode, or use where e5 cannot run)."""
     import joblib
 
     directory = Path(directory or MODELS_DIR)

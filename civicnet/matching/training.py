@@ -124,7 +124,7 @@ def _cached(kind: str, parts: list, fit: Callable[[], object]):
         return joblib.load(path)
     value = fit()
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")  # two training runs may fill the cache at once
     joblib.dump(value, tmp)
     tmp.replace(path)
     return value
@@ -227,13 +227,23 @@ def train(encoder_name: str | None = None, log: Callable[[str], None] = print,
     oof_lex = {kind: np.zeros((len(texts), 17)) for kind in kinds}
     skf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED)
     fold_of = np.zeros(len(texts), dtype=int)
-    for k, (tr, te) in enumerate(skf.split(vectors, y)):
+    splits = list(skf.split(vectors, y))
+    # Every head is fitted first, in a fixed order (CIVICNET_TRAIN_REVERSE=1: the other way round,
+    # so that two runs started together, e.g. for USE and e5, share the encoder-free lexical fits
+    # through the cache, each fitting about half of them).
+    jobs = [(k, kind) for k in range(folds) for kind in kinds] + [("all", kind) for kind in kinds]
+    if setting("CIVICNET_TRAIN_REVERSE", "") == "1":
+        jobs.reverse()
+    fitted = {}
+    for k, kind in jobs:
+        tr = np.arange(len(texts)) if k == "all" else splits[k][0]
+        fitted[k, kind] = _fit_heads([texts[i] for i in tr], vectors[tr], [label_sets[i] for i in tr], weights[tr],
+                                     kinds[kind])
+        log(f"  heads fitted: fold {k}, {kind}, {time.time() - started:.0f}s")
+    for k, (tr, te) in enumerate(splits):
         fold_of[te] = k
-        for kind, secondary in kinds.items():
-            emb, vec, lex = _fit_heads([texts[i] for i in tr], vectors[tr], [label_sets[i] for i in tr], weights[tr],
-                                       secondary)
-            oof_emb[kind][te], oof_lex[kind][te] = _head_proba(emb, vec, lex, [texts[i] for i in te], vectors[te])
-        log(f"  fold {k + 1}/{folds} done, {time.time() - started:.0f}s")
+        for kind in kinds:
+            oof_emb[kind][te], oof_lex[kind][te] = _head_proba(*fitted[k, kind], [texts[i] for i in te], vectors[te])
     dev = corpus.korean_examples("dev")
     dev_idx = [i for i, e in enumerate(examples) if e.source == "korean-dev"]
     calib = [i for i, e in enumerate(examples) if e.source == "trail"]
@@ -252,9 +262,8 @@ def train(encoder_name: str | None = None, log: Callable[[str], None] = print,
     a = np.array([set_mix[text_language(t)] for t in texts])[:, None]
     oof = a * oof_emb["set"] + (1 - a) * oof_lex["set"]
 
-    emb, vec, lex = _fit_heads(texts, vectors, label_sets, weights, kinds["set"])
-    rank_emb, rank_vec, rank_lex = _fit_heads(texts, vectors, label_sets, weights, kinds["rank"])
-    log(f"  final heads fitted, {time.time() - started:.0f}s")
+    emb, vec, lex = fitted["all", "set"]
+    rank_emb, rank_vec, rank_lex = fitted["all", "rank"]
 
     # Reasons: SDG targets, one vector per target (mean of its Korean and English titles).
     rows = corpus.target_rows()

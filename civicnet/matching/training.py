@@ -320,10 +320,8 @@ def train(encoder_name: str | None = None, log: Callable[[str], None] = print,
 def _lexical_coef(vec, lex, shared_vec) -> np.ndarray:
     """The (n_features, 17) coefficients of a lexical head in the shared vectoriser's feature
     order (both heads are fitted on the same texts, so their vocabularies are the same)."""
-    if vec.get_params() != shared_vec.get_params():
-        raise ValueError("lexical heads with different vectoriser settings")
-    for (_n1, a), (_n2, b) in zip(vec.transformer_list, shared_vec.transformer_list):
-        if a.vocabulary_ != b.vocabulary_:
+    for (_n1, a), (_n2, b) in zip(vec.transformer_list, shared_vec.transformer_list, strict=True):
+        if a.vocabulary_ != b.vocabulary_ or not np.array_equal(a.idf_, b.idf_):
             raise ValueError("lexical heads fitted on different vocabularies")
     return lex.coef_.T
 

@@ -151,8 +151,9 @@ def _fit_heads(texts, vectors, label_sets, weights, secondary: float | None = No
         lex_x = _lexical_matrix(vec, texts, fit=True)
         return vec, LogisticRegression(C=LEX_C, max_iter=3000, random_state=SEED).fit(lex_x[rows], y, sample_weight=w)
 
-    vec, lex = _cached("lex", ["\x00".join(texts), rows, y, w, LEX_C, AURORA_SCALE, repr(make_vectorizer())],
-                       fit_lexical)
+    kw = keyword_block()
+    vec, lex = _cached("lex", ["\x00".join(texts), rows, y, w, LEX_C, AURORA_SCALE, repr(make_vectorizer()),
+                               "\x00".join(kw.terms) if kw is not None else ""], fit_lexical)
     return emb, vec, lex
 
 

@@ -174,8 +174,15 @@ def classify_texts(texts, network=None, *, lang: str | None = None, ids: list | 
 
 
 def model_version() -> str:
+    """Encoder, training data and a digest of the trained settings (mixes, thresholds, pre-tick
+    rule): a head retrained on the same data is a new version, so its suggestions replace the old."""
+    import hashlib
+    import json
+
     meta = get_model().meta
-    return f"{meta.get('encoder', '?')}:{meta.get('training_data_sha256_16', '?')}"
+    settings = {k: v for k, v in meta.items() if k != "training_seconds"}
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:8]
+    return f"{meta.get('encoder', '?')}:{meta.get('training_data_sha256_16', '?')}:{digest}"
 
 
 def suggest_for_organisation(org, *, store: bool = True) -> dict:

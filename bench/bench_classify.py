@@ -3,14 +3,22 @@ default 1 as in a gunicorn worker).
 
 Prints: classifications/s for short texts and for 1,000-character texts beside the encoder-only
 rate (the ratio shows our own overhead; target >= 0.9 for short texts), the one-text path that
-registration takes beside the encoder on one text, model load time, and peak RSS. Medians over
-paired runs. Usage: python bench/bench_classify.py [--runs 5] [--batch 64]
+registration takes beside the encoder on one text, the one-text latency (p50/p95) over the
+project's own descriptions (real lengths: a line to 1,465 characters; target p95 <= 150 ms),
+model load time, and peak RSS. Medians over paired runs.
+
+``--compare use``: the same bench first in a child process with ``CIVICNET_ENCODER=use`` (the
+anchor, measured in the same run), then with the configured encoder (default ``auto``: e5 where
+the CPU runs it), and a table of both with the ratios.
+Usage: python bench/bench_classify.py [--runs 5] [--batch 64] [--compare use]
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
+import subprocess
 import statistics
 import sys
 import time
@@ -65,13 +73,64 @@ def load_average() -> str:
         return "?"
 
 
+def latencies(classify, texts) -> tuple[float, float, float, float]:
+    """p50 and p95 (ms) of one text per call, over ``texts`` in order: wall time, then CPU time of
+    the calling thread (with one encoder thread, an estimate of the wall time on an idle core)."""
+    wall, cpu = [], []
+    for text in texts:
+        t0, c0 = time.perf_counter(), time.thread_time()
+        classify([text])
+        wall.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.thread_time() - c0) * 1000)
+
+    def p(samples, q):
+        samples = sorted(samples)
+        return samples[min(len(samples) - 1, int(q * len(samples)))]
+
+    return p(wall, 0.5), p(wall, 0.95), p(cpu, 0.5), p(cpu, 0.95)
+
+
+def compare(args) -> None:
+    """Run the bench for the anchor encoder and the configured one, each in its own process."""
+    rows = {}
+    for label, spec in (("anchor", args.compare), ("configured", os.environ.get("CIVICNET_ENCODER", "auto"))):
+        env = {**os.environ, "CIVICNET_ENCODER": spec}
+        cmd = [sys.executable, __file__, "--json", "--runs", str(args.runs), "--batch", str(args.batch),
+               "--short", str(args.short), "--long", str(args.long), "--latency", str(args.latency)]
+        out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+        rows[label] = json.loads(out.stdout.strip().splitlines()[-1])
+    a, c = rows["anchor"], rows["configured"]
+    print(f"load average {load_average()}; {THREADS} BLAS thread(s); medians of {args.runs} runs")
+    print(f"{'measure':<44} {a['encoder']:>10} {c['encoder']:>10} {'ratio':>7}  target")
+    for key, label, target in (
+            ("short_rate", "short texts, batches (classifications/s)", ""),
+            ("long_rate", "1,000 chars, batches (classifications/s)", ""),
+            ("one_rate", "one short text per call (calls/s)", ""),
+            ("p50_ms", "one real-length text: p50 (ms)", ""),
+            ("p95_ms", "one real-length text: p95 (ms)", "<= 150 ms"),
+            ("cpu_p50_ms", "the same, CPU time of the thread: p50 (ms)", ""),
+            ("cpu_p95_ms", "the same, CPU time of the thread: p95 (ms)", "(idle-core estimate)"),
+            ("load_s", "model load (s)", "<= 3 s"),
+            ("peak_mb", "peak RSS (MB)", "<= 500 MB")):
+        print(f"{label:<44} {a[key]:>10.1f} {c[key]:>10.1f} {c[key] / max(a[key], 1e-9):>7.2f}  {target}")
+    met = c["p95_ms"] <= 150 and c["peak_mb"] <= 500
+    print(f"{c['encoder']}: p95 {c['p95_ms']:.0f} ms ({c['p95_ms'] / 150:.2f} of the 150 ms bar), "
+          f"peak {c['peak_mb']:.0f} MB ({c['peak_mb'] / 500:.2f} of 500 MB): {'met' if met else 'NOT met'}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--short", type=int, default=1024)
     ap.add_argument("--long", type=int, default=128)
+    ap.add_argument("--latency", type=int, default=300, help="real-length texts timed one per call")
+    ap.add_argument("--compare", default=None, help="anchor encoder measured first in its own process")
+    ap.add_argument("--json", action="store_true", help="print one JSON line (used by --compare)")
     args = ap.parse_args()
+    if args.compare:
+        compare(args)
+        return
 
     t0 = time.perf_counter()
     from civicnet.matching import services
@@ -94,7 +153,17 @@ def main() -> None:
     c_short, e_short, r_short = paired(classify, enc.encode, short, args.batch, args.runs)
     c_long, e_long, r_long = paired(classify, enc.encode, longs, args.batch, args.runs)
     one_c, one_e, one_r = paired(classify, enc.encode, short[:200], 1, args.runs)
+    from civicnet.matching import corpus
+
+    real = [e.text for e in corpus.korean_examples("test")]
+    real = [real[i] for i in range(0, len(real), max(1, len(real) // args.latency))][: args.latency]
+    p50, p95, cpu_p50, cpu_p95 = latencies(classify, real)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if args.json:
+        print(json.dumps({"encoder": enc.name, "short_rate": c_short, "long_rate": c_long, "one_rate": one_c,
+                          "p50_ms": p50, "p95_ms": p95, "cpu_p50_ms": cpu_p50, "cpu_p95_ms": cpu_p95,
+                          "load_s": load_s, "peak_mb": peak_mb}))
+        return
 
     print(f"encoder: {enc.name}; batch {args.batch}; medians of {args.runs} runs; {THREADS} BLAS thread(s); "
           f"load average {load_average()}")
@@ -104,6 +173,8 @@ def main() -> None:
           f"ratio {r_long:.2f}")
     print(f"one text per call (registration form): {one_c:.0f} calls/s   encoder only {one_e:.0f}/s   "
           f"ratio {one_r:.2f}")
+    print(f"one real-length text per call: p50 {p50:.0f} ms, p95 {p95:.0f} ms (target p95 <= 150 ms); "
+          f"CPU time of the thread p50 {cpu_p50:.0f} ms, p95 {cpu_p95:.0f} ms")
     print(f"model load  : {load_s:.2f} s (target <= 3 s; artefact + encoder weights, "
           f"after importing the app's code in {import_s:.2f} s)")
     print(f"peak RSS    : {peak_mb:.0f} MB (target <= 400 MB)")

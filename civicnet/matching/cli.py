@@ -17,7 +17,8 @@ def sdg_cli() -> None:
 
 
 @sdg_cli.command("train")
-@click.option("--encoder", default=None, help="use (default), e5, use+e5, sentence-transformers[:PATH]")
+@click.option("--encoder", default=None, help="use (default), e5 or auto (e5 where it runs, else use), use+e5, "
+              "sentence-transformers[:PATH]")
 @click.option("--evaluate/--no-evaluate", default=True, help="Also write the figures into the model card.")
 def train_command(encoder: str | None, evaluate: bool) -> None:
     """Train the classifier (deterministic) into models/."""
@@ -36,7 +37,7 @@ def _evaluate(trained, profile) -> None:
     from . import evaluation, model
 
     figures = evaluation.evaluate_all(trained, profile)
-    # The card documents the default encoder; other encoders get a figures file of their own.
+    # The card documents the default encoder (use); others (e5) get a figures file of their own.
     card = model.MODELS_DIR / ("MODEL_CARD.md" if trained.encoder_name == "use"
                                else f"FIGURES-{model.artefact_names(trained.encoder_name)[0][15:-7]}.md")
     evaluation.write_model_card(card, figures, trained.meta)

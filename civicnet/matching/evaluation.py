@@ -34,9 +34,18 @@ def per_goal_prf(truth: list[set[int]], pred: list[set[int]]) -> dict:
     return {"per_goal": rows, "macro_f1": float(np.mean(f1s)) if f1s else 0.0}
 
 
+def _vectors(model: SdgModel, texts: list[str]) -> np.ndarray:
+    """The held-out sets' vectors, from the training cache when there (see training.cached_vectors)."""
+    from .encoders import clean_text, get_encoder
+    from .training import cached_vectors
+
+    return cached_vectors(get_encoder(model.encoder_name), [clean_text(t) for t in texts])
+
+
 def evaluate_single_label(model: SdgModel, examples: list[corpus.Example], profile: NetworkProfile) -> dict:
     """English single-label sets: top-1 and thresholded ('suggested') metrics."""
-    results = score_texts(model, [e.text for e in examples], profile, Examples())
+    texts = [e.text for e in examples]
+    results = score_texts(model, texts, profile, Examples(), vectors=_vectors(model, texts))
     truth = [{e.sdgs[0]} for e in examples]
     top1 = [{r["sdgs"][0]["goal"]} for r in results]
     suggested = [set(r["suggested"]) for r in results]
@@ -93,7 +102,8 @@ def real_figures(model: SdgModel, profile: NetworkProfile) -> dict:
     real = corpus.real_examples("test")
     if not real:
         return {}
-    results = score_texts(model, [e.text for e in real], profile, seed_examples(model, profile.slug))
+    texts = [e.text for e in real]
+    results = score_texts(model, texts, profile, seed_examples(model, profile.slug), vectors=_vectors(model, texts))
     out = {"real_test": korean_figures(real, results)}
     for lang in sorted({e.lang for e in real}):
         pairs = [(e, r) for e, r in zip(real, results) if e.lang == lang]
@@ -181,7 +191,7 @@ def evaluate_all(model: SdgModel, profile: NetworkProfile) -> dict:
     _train, holdout = corpus.trail_train_and_holdout()
     ko_test = corpus.korean_examples("test")
     texts = [e.text for e in ko_test]
-    vectors = model.encode(texts)  # once, for every Korean row below
+    vectors = _vectors(model, texts)  # once, for every Korean row below
     shipped = score_texts(model, texts, profile, seed_examples(model, profile.slug), vectors=vectors)
 
     def subset(keep) -> dict:

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config import setting
-from .encoders import Encoder, clean_text, get_encoder, usable_spec
+from .encoders import FALLBACK_ENCODER, Encoder, clean_text, get_encoder, resolved_spec
 from .lexical import LexicalFeatures
 
 MODELS_DIR = Path(setting("CIVICNET_MODELS_DIR", Path(__file__).resolve().parents[2] / "models"))
@@ -29,9 +29,10 @@ META = "sdg_classifier.json"
 
 
 def artefact_names(encoder_name: str | None = None) -> tuple[str, str]:
-    """File names of the artefact for an encoder: the default (use) has the plain names."""
-    name = (encoder_name or setting("CIVICNET_ENCODER") or "use").strip()
-    if name == "use":
+    """File names of the artefact for an encoder: USE (the default, any CPU) has the plain names,
+    every other encoder (e5, the quality mode) a suffix."""
+    name = resolved_spec(encoder_name)
+    if name == FALLBACK_ENCODER:
         return ARTEFACT, META
     safe = re.sub(r"[^A-Za-z0-9+_-]+", "_", name)[:60]
     return f"sdg_classifier-{safe}.joblib", f"sdg_classifier-{safe}.json"
@@ -65,6 +66,12 @@ class SdgModel:
     target_vectors: np.ndarray    # (n_targets, dim)
     seeds: dict[str, dict] = field(default_factory=dict)  # network slug -> examples
     meta: dict = field(default_factory=dict)
+    # Ranking heads (main SDG only), beside the set heads above (every gold SDG): they rank the
+    # goals; the set heads decide which further goals are pre-ticked. Older artefacts: None.
+    rank_emb_coef: np.ndarray | None = None       # (17, dim)
+    rank_emb_intercept: np.ndarray | None = None  # (17,)
+    rank_lex_coef: np.ndarray | None = None       # (n_features, 17), the same features as lex_coef
+    rank_lex_intercept: np.ndarray | None = None  # (17,)
 
     # --- scoring -----------------------------------------------------------------------
     def encode(self, texts: list[str], encoder: Encoder | None = None) -> np.ndarray:
@@ -76,8 +83,30 @@ class SdgModel:
         """(n, 17) probabilities (rows sum to 1) mixing the two heads per language."""
         p_emb = _softmax(vectors @ self.emb_coef.T + self.emb_intercept)
         p_lex = _softmax(self._lexical_logits(texts) if lexical_logits is None else lexical_logits)
-        a = np.array([self.mix.get(text_language(t), self.mix["en"]) for t in texts])[:, None]
+        mix = self.meta.get("scoring", {}).get("set_mix") or self.mix  # the set heads' own mix, if any
+        a = np.array([mix.get(text_language(t), mix["en"]) for t in texts])[:, None]
         return a * p_emb + (1 - a) * p_lex
+
+    @property
+    def has_ranking_heads(self) -> bool:
+        return self.rank_emb_coef is not None and self.rank_lex_coef is not None
+
+    def lexical_heads(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(coef, intercept) of the lexical set head, then of the ranking head if any."""
+        heads = [(self.lex_coef, self.lex_intercept)]
+        if self.has_ranking_heads:
+            heads.append((self.rank_lex_coef, self.rank_lex_intercept))
+        return heads
+
+    def ranking_probabilities(self, texts: list[str], vectors: np.ndarray,
+                              lexical_logits: np.ndarray) -> np.ndarray | None:
+        """(n, 17) probabilities of the ranking heads (main SDG), mixed per language; None for
+        artefacts without them (then the set heads rank too)."""
+        if not self.has_ranking_heads:
+            return None
+        p_emb = _softmax(vectors @ self.rank_emb_coef.T + self.rank_emb_intercept)
+        a = np.array([self.mix.get(text_language(t), self.mix["en"]) for t in texts])[:, None]
+        return a * p_emb + (1 - a) * _softmax(lexical_logits)
 
     def _lexical_logits(self, texts: list[str]) -> np.ndarray:
         lex_in = [t[:LEXICAL_MAX_CHARS] for t in texts]
@@ -116,13 +145,16 @@ def save_model(model: SdgModel, directory: Path = MODELS_DIR) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     artefact, meta_name = artefact_names(model.encoder_name)
     payload = {k: getattr(model, k) for k in model.__dataclass_fields__ if k != "meta"}
+    if not model.has_ranking_heads:  # keep artefacts without ranking heads loadable by older code
+        payload = {k: v for k, v in payload.items() if not k.startswith("rank_")}
     joblib.dump(payload, directory / artefact, compress=("zlib", 3))
     (directory / meta_name).write_text(json.dumps(model.meta, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
                                   encoding="utf-8")
 
 
 def load_model(directory: Path | None = None, encoder_name: str | None = None) -> SdgModel:
-    """Load the artefact trained for ``encoder_name`` (default: ``CIVICNET_ENCODER`` or use)."""
+    """Load the artefact trained for ``encoder_name`` (default: the encoder ``CIVICNET_ENCODER``
+    resolves to here: use by default; e5 in quality mode, or use where e5 cannot run)."""
     import joblib
 
     directory = Path(directory or MODELS_DIR)
@@ -146,7 +178,7 @@ def get_model() -> SdgModel:
             if _model is None:
                 # Load the encoder weights in a second thread while the artefact is read
                 # (both mostly decompress outside the GIL): ~1 s off the start-up.
-                spec = usable_spec()  # e5 needs x86-64 + AVX2: otherwise USE, with one log line
+                spec = resolved_spec()  # e5 needs x86-64 + AVX2: otherwise USE, with one log line
                 failed: list[BaseException] = []
 
                 def warm() -> None:

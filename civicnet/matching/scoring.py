@@ -268,16 +268,19 @@ def score_texts(model: SdgModel, texts: list[str], profile: NetworkProfile,
     keys = [c.key for c in profile.clusters]
     examples = examples if examples is not None else Examples()
     lexical = examples.lexical_head(keys, params, model) if keys and len(examples) else None
-    lex_logits = cluster_logits = None
-    if lexical is not None:  # one pass over each text's lexical features for both heads
-        lex_logits, cluster_logits = model.vectorizer.logits_many(
-            [t[:LEXICAL_MAX_CHARS] for t in texts], [(model.lex_coef, model.lex_intercept), lexical[:2]])
-    probs = model.goal_probabilities(texts, vectors, lex_logits)
+    # One pass over each text's lexical features for every lexical head: the set head, the
+    # ranking head, the network's cluster head.
+    heads = model.lexical_heads() + ([lexical[:2]] if lexical is not None else [])
+    logits = model.vectorizer.logits_many([t[:LEXICAL_MAX_CHARS] for t in texts], heads)
+    cluster_logits = logits[-1] if lexical is not None else None
+    probs = model.goal_probabilities(texts, vectors, logits[0])
+    rank = model.ranking_probabilities(texts, vectors, logits[1]) if model.has_ranking_heads else None
     has_content = np.array([any(ch.isalnum() for ch in t) for t in texts])
 
     sdg_vote, cl_vote, conf = fewshot_votes(vectors, examples, keys, params)
     w_sdg = params["fewshot_sdg_weight"] * conf[:, None]
     probs = (1 - w_sdg) * probs + w_sdg * sdg_vote
+    rank = probs if rank is None else (1 - w_sdg) * rank + w_sdg * sdg_vote
 
     clusters = cluster_scores(model, profile, vectors, probs, params)
     if keys:
@@ -298,10 +301,10 @@ def score_texts(model: SdgModel, texts: list[str], profile: NetworkProfile,
     results = []
     for i, text in enumerate(texts):
         p = probs[i]
-        order = np.argsort(-p, kind="stable")
-        sdgs = [{"goal": int(g + 1), "score": round(float(p[g]), 4)} for g in order]
-        suggested = pre_ticked(p, order, model.thresholds, text_language(text), params, scale_ko) \
-            if has_content[i] else []
+        order = np.argsort(-rank[i], kind="stable")  # ranked (and scored) by the ranking heads
+        sdgs = [{"goal": int(g + 1), "score": round(float(rank[i, g]), 4)} for g in order]
+        suggested = pre_ticked(p, np.argsort(-p, kind="stable"), model.thresholds, text_language(text), params,
+                               scale_ko, first=int(order[0])) if has_content[i] else []
         cl = []
         if keys:
             c_order = np.argsort(-clusters[i], kind="stable")
@@ -375,12 +378,13 @@ def leading_words(model: SdgModel, text: str, goals: list[int], k: int = 3) -> d
 
 
 def pre_ticked(p: np.ndarray, order: np.ndarray, thresholds: np.ndarray, lang: str, params: dict,
-               scale_ko: float = 1.0) -> list[int]:
-    """The goals to pre-tick, best first.
+               scale_ko: float = 1.0, first: int | None = None) -> list[int]:
+    """The goals to pre-tick, best first (``p``: the set heads' scores, ``order`` their ranking).
 
-    Models trained with a pre-tick rule (``params["pretick"]``, per language): the top goal, then
-    each further goal (at most ``pretick_max`` in all) scoring at least ``ratio`` x the top score
-    and ``scale`` x its own threshold. Older artefacts: every goal at or above its threshold.
+    Models trained with a pre-tick rule (``params["pretick"]``, per language): the top goal
+    (``first``, 0-based: the ranking heads' top goal; default the top of ``order``), then each
+    further goal (at most ``pretick_max`` in all) scoring at least ``ratio`` x the top score and
+    ``scale`` x its own threshold. Older artefacts: every goal at or above its threshold.
     """
     rule = (params.get("pretick") or {}).get(lang)
     if not rule:
@@ -390,8 +394,9 @@ def pre_ticked(p: np.ndarray, order: np.ndarray, thresholds: np.ndarray, lang: s
         thresholds = np.asarray(rule["thresholds"])
     top = p[order[0]]
     limit = int(params.get("pretick_max", 4))
-    return [int(order[0]) + 1] + [int(g) + 1 for g in order[1:limit]
-                                  if p[g] >= rule["ratio"] * top and p[g] >= rule["scale"] * thresholds[g]]
+    head = int(order[0]) if first is None else int(first)
+    rest = [int(g) for g in order if g != head][:limit - 1]
+    return [head + 1] + [g + 1 for g in rest if p[g] >= rule["ratio"] * top and p[g] >= rule["scale"] * thresholds[g]]
 
 
 def cluster_scores(model: SdgModel, profile: NetworkProfile, vectors: np.ndarray, probs: np.ndarray,

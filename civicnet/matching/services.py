@@ -113,7 +113,7 @@ def network_examples(profile: NetworkProfile, row) -> Examples:
 
         rows = db.session.scalars(sa.select(MatchingExample).where(MatchingExample.network_id == row.id)
                                   .order_by(MatchingExample.id)).all()
-        examples = examples.extended(Examples(model.encode([r.text for r in rows]),
+        examples = examples.extended(Examples(_example_vectors(model, rows),
                                               [tuple(r.sdgs) for r in rows], [tuple(r.clusters) for r in rows],
                                               [r.text for r in rows]))
     with _examples_lock:
@@ -121,6 +121,21 @@ def network_examples(profile: NetworkProfile, row) -> Examples:
             del _examples_cache[old]
         _examples_cache[key] = examples
     return examples
+
+
+def _example_vectors(model, rows):
+    """Vectors of confirmation rows; only rows new or changed since this process last saw them
+    are encoded (one confirmation must not re-encode a network's hundreds of others: with e5
+    that would stall a web worker for seconds). Memo keyed by model (its encoder) and row."""
+    import numpy as np
+
+    memo = model.__dict__.setdefault("_example_vectors", {})
+    todo = [r for r in rows if memo.get(r.id, (None,))[0] != r.text]
+    if todo:
+        with _examples_lock:
+            for r, v in zip(todo, model.encode([r.text for r in todo])):
+                memo[r.id] = (r.text, v)
+    return np.vstack([memo[r.id][1] for r in rows]) if rows else model.encode([])
 
 
 # --- classification ------------------------------------------------------------------------
@@ -139,26 +154,35 @@ def _check_texts(texts) -> list[str]:
 
 
 def classify_texts(texts, network=None, *, lang: str | None = None, ids: list | None = None,
-                   use_examples: bool = True) -> list[dict]:
+                   use_examples: bool = True, vectors=None) -> list[dict]:
     """Classify activity texts for ``network`` (a Network, a slug, or None for the default).
 
     Returns one object per text, in order, exactly as in the issue:
     ``{"id", "sdgs": [{"goal", "score"} x17 best first], "suggested": [...],
     "clusters": [{"key", "score"} ... best first], "reasons": {"6": [{"target", "text"}]}}``.
-    ``lang`` picks the language of the reasons (default: the text's own language).
+    ``lang`` picks the language of the reasons (default: the text's own language). ``vectors``:
+    the texts' sentence vectors when the caller has them from the model's own encoder (rescore
+    reads them from the stored partner vectors), so they are not encoded again.
     """
     clean = _check_texts(texts)
     profile, row = _resolve(network)
     model = get_model()
     examples = network_examples(profile, row) if use_examples else Examples()
-    results = score_texts(model, clean, profile, examples, lang=lang)
+    results = score_texts(model, clean, profile, examples, lang=lang, vectors=vectors)
     ids = list(ids) if ids is not None else [None] * len(clean)
     return [{"id": ids[i], **r} for i, r in enumerate(results)]
 
 
 def model_version() -> str:
+    """Encoder, training data and a digest of the trained settings (mixes, thresholds, pre-tick
+    rule): a head retrained on the same data is a new version, so its suggestions replace the old."""
+    import hashlib
+    import json
+
     meta = get_model().meta
-    return f"{meta.get('encoder', '?')}:{meta.get('training_data_sha256_16', '?')}"
+    settings = {k: v for k, v in meta.items() if k != "training_seconds"}
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:8]
+    return f"{meta.get('encoder', '?')}:{meta.get('training_data_sha256_16', '?')}:{digest}"
 
 
 def suggest_for_organisation(org, *, store: bool = True) -> dict:
@@ -297,6 +321,40 @@ def apply_suggestion(org, result: dict, *, actor_kind: str = "system", actor_use
     return goals
 
 
+def _stored_vectors(orgs) -> dict[int, object]:
+    """The groups' sentence vectors as stored for partner suggestions (embedded first where
+    missing, stale or from another encoder), when those come from the model's own encoder;
+    otherwise {} and the texts are encoded as they are classified. A rescore after a retrained
+    head therefore encodes nothing; only a change of encoder re-encodes, batch by batch."""
+    from ..partners.index import current_encoder, stored_vectors
+    from .encoders import get_encoder
+
+    if current_encoder().name != get_encoder(get_model().encoder_name).name:
+        return {}
+    _name, vectors = stored_vectors([o for o in orgs if _classified_as_stored(o)])
+    return vectors
+
+
+def _classified_as_stored(org) -> bool:
+    """The stored vector is of the group's activities exactly as classification would encode them
+    (not its name, when it wrote no activities; not a text cut at MAX_TEXT_CHARS)."""
+    text = (org.activities or "").strip()
+    return bool(text) and len(text) <= MAX_TEXT_CHARS
+
+
+def _vectors_for(group, stored: dict):
+    """The sentence vectors of ``group``: stored ones, the others encoded now (None: no stored one)."""
+    import numpy as np
+
+    if not stored:
+        return None
+    missing = [org for org in group if org.id not in stored]
+    if missing:
+        encoded = get_model().encode(_check_texts([org.activities or "" for org in missing]))
+        stored = {**stored, **{org.id: v for org, v in zip(missing, encoded)}}
+    return np.vstack([stored[org.id] for org in group])
+
+
 def rescore_network(network, *, learn: bool = True, apply: bool = False, batch_size: int = RESCORE_BATCH,
                     after_batch=None) -> RescoreReport:
     """Re-score every group of ``network`` (after a model update), ``batch_size`` groups at a time.
@@ -325,9 +383,10 @@ def rescore_network(network, *, learn: bool = True, apply: bool = False, batch_s
         by_lang: dict[str | None, list] = {}
         for org in orgs:
             by_lang.setdefault(org.language or None, []).append(org)
+        stored = _stored_vectors(orgs)
         for lang, group in by_lang.items():
             results = classify_texts([org.activities or "" for org in group], slug, lang=lang,
-                                     ids=[org.id for org in group])
+                                     ids=[org.id for org in group], vectors=_vectors_for(group, stored))
             for org, result in zip(group, results):
                 _store_suggestion(org, result)
                 if apply and not org.is_erased and needs_goals(org):

@@ -182,17 +182,32 @@ def _version(network_id: int) -> int:
 
 
 def fill_missing(network_id: int, limit: int = 500) -> int:
-    """Embed up to ``limit`` groups of the network that have no vector yet (groups registered
-    before this feature, or by code that did not call :func:`refresh_organisation`). Bounded so
-    a request stays quick; ``flask partners reindex`` does a whole network at once."""
+    """Embed up to ``limit`` groups of the network that have no vector from the current encoder
+    yet: none at all (groups registered before this feature, or by code that did not call
+    :func:`refresh_organisation`) or one from another encoder (the encoder setting changed, or
+    this machine fell back to USE). Bounded so a request stays quick; ``flask sdg rescore`` and
+    ``flask partners reindex`` do a whole network at once, in batches."""
     missing = list(db.session.scalars(
         sa.select(Organisation)
         .outerjoin(PartnerEmbedding, PartnerEmbedding.organisation_id == Organisation.id)
         .where(Organisation.network_id == network_id, Organisation.status != OrganisationStatus.WITHDRAWN,
-               PartnerEmbedding.organisation_id.is_(None))
+               sa.or_(PartnerEmbedding.organisation_id.is_(None), PartnerEmbedding.encoder != current_encoder().name))
         .order_by(Organisation.id).limit(limit)
     ))
     return update_embeddings(missing) if missing else 0
+
+
+def stored_vectors(organisations: Iterable[Organisation]) -> tuple[str, dict[int, np.ndarray]]:
+    """(encoder name, {organisation id: vector}) for ``organisations``, from the stored vectors;
+    those missing, stale (activities changed) or from another encoder are embedded first, in one
+    batch (flushes, never commits). Withdrawn groups have none."""
+    orgs = list(organisations)
+    encoder = current_encoder()
+    update_embeddings(orgs)
+    ids = [o.id for o in orgs]
+    rows = db.session.execute(sa.select(PartnerEmbedding.organisation_id, PartnerEmbedding.vector).where(
+        PartnerEmbedding.organisation_id.in_(ids), PartnerEmbedding.encoder == encoder.name)).all() if ids else []
+    return encoder.name, {int(i): np.frombuffer(v, dtype=np.float32) for i, v in rows}
 
 
 def forget_organisation(organisation_id: int) -> None:

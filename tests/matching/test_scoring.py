@@ -42,7 +42,8 @@ def test_lexical_head_places_texts_by_their_words(sdg_model):
     blind = score_texts(sdg_model, probes, PROFILE, without, vectors=vectors)
     assert learnt[0]["clusters"][0]["key"] == "people"
     assert learnt[1]["clusters"][0]["key"] == "green"
-    assert blind[0]["clusters"][0]["key"] == blind[1]["clusters"][0]["key"]  # cannot tell them apart
+    # without the confirmed texts only the SDG scores move the clusters: they do not place both
+    assert [r["clusters"][0]["key"] for r in blind] != ["people", "green"]
 
 
 def test_shipped_seeds_carry_fitted_heads(sdg_model):

@@ -95,6 +95,39 @@ def test_evaluate_reports_the_real_test_split_per_language(sdg_model):
     for key in ("top1_right", "main_in_top3", "cluster_acceptable"):
         assert 0.0 <= figures["real_test"][key] <= 1.0
     assert 0.0 <= figures["real_test"]["set"]["f1"] <= 1.0
+    test_rows = [r for r in _rows() if r["split"] == "test"]
+    assert figures["real_category_sdg16"]["n"] == sum(16 in r["sdgs"] for r in test_rows)
+    assert figures["real_category_safety"]["n"] == sum("safety" in r["clusters"] for r in test_rows)
+    assert figures["real_category_short"]["n"] == sum(len(r["text"]) < 25 for r in test_rows)
     lines = evaluation.real_markdown(figures)
+    assert any(line.startswith("| SDG 16 among the gold goals |") for line in lines)
     assert any(line.startswith(f"| real descriptions, test split — all | {n_test} |") for line in lines)
     assert any(line.startswith("| real descriptions, test split — Korean |") for line in lines)
+
+
+def _build_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_real_set", LABELS / "build_real_set.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_build_joins_texts_to_labels_and_refuses_a_changed_text(tmp_path):
+    build = _build_module()
+    texts = {"repo@abc:page#r1": "안심마을 지킴이 야간순찰: 주민들의 편안한 야간 통행과 범죄예방",
+             "repo@abc:page#r2": "Community litter picks along the canal every month"}
+    (tmp_path / "demo_labels.tsv").write_text(
+        "# comment\n"
+        f"repo@abc:page#r1\t16,11\tsafety\t{build.checksum(texts['repo@abc:page#r1'])}\n"
+        f"repo@abc:page#r2\t11,15\tnature,resilient\t{build.checksum(texts['repo@abc:page#r2'])}\n",
+        encoding="utf-8")
+    rows = build.build({"demo": texts}, tmp_path)
+    assert [(r["lang"], r["sdgs"], r["clusters"], r["source"]) for r in rows] == [
+        ("ko", [16, 11], ["safety"], "repo@abc:page#r1"), ("en", [11, 15], ["nature", "resilient"], "repo@abc:page#r2")]
+    assert rows == build.build({"demo": texts}, tmp_path)  # ids and splits are stable
+    assert all(r["split"] in ("dev", "test") and r["id"].startswith("real-demo-") for r in rows)
+    changed = dict(texts, **{"repo@abc:page#r2": "Community litter picks along the canal every week"})
+    with pytest.raises(SystemExit, match="no longer has the text"):
+        build.build({"demo": changed}, tmp_path)

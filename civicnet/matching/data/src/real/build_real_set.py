@@ -23,7 +23,7 @@ from pathlib import Path
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 
-import extract_dangjin  # noqa: E402
+import extract_dangjin
 
 DEFAULT_OUT = HERE.parent.parent / "real_descriptions.jsonl"
 CLUSTERS = {"jobs", "agri-food", "resilient", "welfare", "culture", "safety", "nature"}
@@ -56,10 +56,10 @@ def read_labels(path: Path) -> list[tuple[str, list[int], list[str], str]]:
     return out
 
 
-def build(texts_by_source: dict[str, dict[str, str]]) -> list[dict]:
+def build(texts_by_source: dict[str, dict[str, str]], labels_dir: Path = HERE) -> list[dict]:
     rows, seen = [], set()
     for name, texts in texts_by_source.items():
-        for ref, sdgs, clusters, digest in read_labels(HERE / f"{name}_labels.tsv"):
+        for ref, sdgs, clusters, digest in read_labels(labels_dir / f"{name}_labels.tsv"):
             text = texts.get(ref)
             if text is None or checksum(text) != digest:
                 raise SystemExit(f"{ref}: the source no longer has the text that was labelled")

@@ -134,16 +134,16 @@ def extract(repo: Path) -> list[dict]:
               "html/kor/sub05/sub05_03_10_03.jsp", "html/kor/sub05/sub05_03_10_04.jsp"]
     for path in blurbs:
         html = _show(repo, path)
-        for m in re.finditer(r"<h2>(.*?)</h2>(.*?)(?=<h2>|\Z)", html, re.S):
+        for m in re.finditer(r"<h2>(.*?)</h2>(.*?)(?=<h2>|\Z)", html, re.DOTALL):
             name = _clean(re.sub(r"<[^>]+>", "", m.group(1)))
-            items = [_clean(re.sub(r"<[^>]+>", " ", li)) for li in re.findall(r"<(?:li|h3)>(.*?)</(?:li|h3)>", m.group(2), re.S)]
+            items = [_clean(re.sub(r"<[^>]+>", " ", li)) for li in re.findall(r"<(?:li|h3)>(.*?)</(?:li|h3)>", m.group(2), re.DOTALL)]
             role = next((re.sub(r"^\S+ : ", "", i) for i in items if re.match(r"(역할|주요업무|사업내용) : ", i)), None)
             if role and name and "현황" not in name:
                 add(f"{path}#{name}", "기관", f"{name}: {role}")
     html = _show(repo, "html/kor/sub03/sub03_12_05.jsp")
-    block = re.search(r"<b>주요사업</b>\s*<ul[^>]*>(.*?)</ul>", html, re.S)
+    block = re.search(r"<b>주요사업</b>\s*<ul[^>]*>(.*?)</ul>", html, re.DOTALL)
     if block:
-        items = [_clean(re.sub(r"<[^>]+>", "", li)) for li in re.findall(r"<li>(.*?)</li>", block.group(1), re.S)]
+        items = [_clean(re.sub(r"<[^>]+>", "", li)) for li in re.findall(r"<li>(.*?)</li>", block.group(1), re.DOTALL)]
         add("html/kor/sub03/sub03_12_05.jsp#에너지센터", "기관", "당진시 에너지센터 주요사업: " + " / ".join(items))
     return rows
 

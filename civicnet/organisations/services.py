@@ -190,15 +190,18 @@ def history(org: Organisation) -> list[OrganisationChange]:
 # --- edit links ----------------------------------------------------------------------------
 
 def issue_edit_token(org: Organisation, *, revoke_existing: bool = True, actor_kind: str = "system",
-                     actor_user_id: int | None = None) -> str:
-    """A new private edit token (returned once); older ones are revoked unless asked not to."""
+                     actor_user_id: int | None = None, flush: bool = True) -> str:
+    """A new private edit token (returned once); older ones are revoked unless asked not to.
+    ``flush=False`` leaves the rows to the caller's next flush (a registration writes them together
+    with its pledge and history: fewer statements)."""
     _require_not_erased(org)
     if revoke_existing:
         _revoke(org)
     token = new_token(32)
     db.session.add(EditToken(organisation_id=org.id, token_hash=token_digest(token), created_at=utcnow()))
     record_change(org, "edit_link_issued", actor_kind, actor_user_id)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return token
 
 
@@ -299,7 +302,8 @@ def register_organisation(network: Network, data: Mapping[str, object], *, goals
     nested.commit()
     record_change(org, "registered", actor_kind, actor_user_id, goals=numbers,
             suggested=sorted(int(k) for k in (suggestions or {})), consent_version=org.consent_version)
-    token = issue_edit_token(org, revoke_existing=False, actor_kind=actor_kind, actor_user_id=actor_user_id)
+    token = issue_edit_token(org, revoke_existing=False, actor_kind=actor_kind, actor_user_id=actor_user_id,
+                             flush=False)
     return RegistrationResult(org, created=True, edit_token=token)
 
 

@@ -175,9 +175,10 @@ def list_organisations(network: Network, filters: OrganisationFilters | None = N
         return db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
 
     # Without a search text the total is kept under the network's data version (the filters read
-    # groups, goal links, clusters and pledges, all of which replace it when they change).
-    total = count() if f.q else cached(network.id, ("organisations", f.status, f.kind, f.goal, f.cluster, f.pledged),
-                                       count)
+    # groups, goal links, clusters and pledges, all of which replace it when they change; the
+    # ``pledged`` filter reads the current edition, which is part of the key).
+    key = ("organisations", f.status, f.kind, f.goal, f.cluster, f.pledged, network.current_edition)
+    total = count() if f.q else cached(network.id, key, count)
     page = max(1, page)
     items = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
     return Page(items=items, total=total or 0, page=page, per_page=per_page)

@@ -213,14 +213,8 @@ def timed_both(fn, runs: int) -> tuple[float, float]:
     """Median wall seconds and median CPU seconds of this process over ``runs`` calls (after one
     warm-up). On a shared machine the CPU figure is what the work costs; with SQLite it includes
     the database's own work, which runs in this process."""
-    fn()
-    wall, cpu = [], []
-    for _ in range(runs):
-        w, c = time.perf_counter(), time.process_time()
-        fn()
-        wall.append(time.perf_counter() - w)
-        cpu.append(time.process_time() - c)
-    return statistics.median(wall), statistics.median(cpu)
+    wall, cpu, _least = timed_least(fn, runs)
+    return wall, cpu
 
 
 def timed_least(fn, runs: int) -> tuple[float, float, float]:

@@ -115,22 +115,24 @@ def trail_train_and_holdout(holdout_fraction: float = 0.12) -> tuple[list[Exampl
     return train, holdout
 
 
+def _labelled_rows(path: Path, split: str | None) -> list[dict]:
+    """The rows of one of our labelled JSONL files, those of ``split`` only when it is given."""
+    rows = []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip() and (row := json.loads(line)) and (not split or row["split"] == split):
+                rows.append(row)
+    return rows
+
+
 def korean_examples(split: str | None = None) -> list[Example]:
     """Our own local-group activity descriptions (``data/korean_activities.jsonl``).
 
     ``split`` is "dev" (trainable), "test" (held out) or None (both).
     """
-    out = []
-    with (DATA_DIR / "korean_activities.jsonl").open(encoding="utf-8") as fh:
-        for line in fh:
-            if not line.strip():
-                continue
-            row = json.loads(line)
-            if split and row["split"] != split:
-                continue
-            out.append(Example(row["text"], tuple(row["sdgs"]), "korean-" + row["split"],
-                               row.get("lang", "ko"), tuple(row["clusters"]), row["id"]))
-    return out
+    return [Example(row["text"], tuple(row["sdgs"]), "korean-" + row["split"], row.get("lang", "ko"),
+                    tuple(row["clusters"]), row["id"])
+            for row in _labelled_rows(DATA_DIR / "korean_activities.jsonl", split)]
 
 
 def real_examples(split: str | None = None) -> list[Example]:
@@ -141,20 +143,11 @@ def real_examples(split: str | None = None) -> list[Example]:
     or None (both). The file is built from its sources by ``data/src/real/build_real_set.py``;
     without it there are no real descriptions (an empty list).
     """
-    out: list[Example] = []
     path = DATA_DIR / "real_descriptions.jsonl"
     if not path.exists():
-        return out
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            if not line.strip():
-                continue
-            row = json.loads(line)
-            if split and row["split"] != split:
-                continue
-            out.append(Example(row["text"], tuple(row["sdgs"]), row["source"], row["lang"],
-                               tuple(row["clusters"]), row["id"]))
-    return out
+        return []
+    return [Example(row["text"], tuple(row["sdgs"]), row["source"], row["lang"], tuple(row["clusters"]), row["id"])
+            for row in _labelled_rows(path, split)]
 
 
 OSDG_DIR = DATA_DIR / "osdg"

@@ -168,26 +168,26 @@ def test_check_in_by_qr_and_by_name_twice(client, network, organiser, meeting):
     assert stats["arrived"] == 1 and stats["registered"] == 1
 
 
+def _breakouts_page(client, network, *, seats: int, groups: int, lang: str) -> str:
+    """The breakout page after assigning ``groups`` one-person groups to tables of one cluster."""
+    meeting = make_meeting(network, capacity=100, per_org=2, breakouts={network.clusters[0].id: (1, seats)})
+    for _ in range(groups):
+        services.register(meeting, make_organisation(network, goals=[13]), attendees=1)
+    db.session.commit()
+    client.post(_url(meeting, "/breakouts/assign"))
+    return client.get(_url(meeting, f"/breakouts?lang={lang}")).text
+
+
 @pytest.mark.parametrize("lang", ["ko", "en"])
 def test_the_optimality_sentence_is_shown_only_when_it_means_something(client, network, organiser, lang):
     # Five groups, four seats: one group is left without a seat, so no bound on the plan is quoted.
-    meeting = make_meeting(network, capacity=100, per_org=2, breakouts={network.clusters[0].id: (1, 4)})
-    for i in range(5):
-        services.register(meeting, make_organisation(network, name=f"단체 {i}", goals=[13]), attendees=1)
-    db.session.commit()
-    client.post(_url(meeting, "/breakouts/assign"))
-    crowded = client.get(_url(meeting, f"/breakouts?lang={lang}")).text
+    crowded = _breakouts_page(client, network, seats=4, groups=5, lang=lang)
     assert ("자리를 받지 못했습니다" if lang == "ko" else "have no seat") in crowded
     assert ("최선의 배정의 차이" if lang == "ko" else "below the best possible") not in crowded
     assert ("더 나은 배정이 없습니다" if lang == "ko" else "No better plan") not in crowded
     # Room for everyone: the optimiser proves its plan, and the page says so in plain words.
-    roomy = make_meeting(network, capacity=100, per_org=2, breakouts={network.clusters[0].id: (2, 6)})
-    for i in range(4):
-        services.register(roomy, make_organisation(network, name=f"모임 {i}", goals=[13]), attendees=1)
-    db.session.commit()
-    client.post(_url(roomy, "/breakouts/assign"))
-    page = client.get(_url(roomy, f"/breakouts?lang={lang}")).text
-    assert ("더 나은 배정이 없습니다" if lang == "ko" else "No better plan exists") in page
+    roomy = _breakouts_page(client, network, seats=6, groups=4, lang=lang)
+    assert ("더 나은 배정이 없습니다" if lang == "ko" else "No better plan exists") in roomy
 
 
 def test_breakouts_assign_move_lock_exports_and_joint_action(client, network, organiser):

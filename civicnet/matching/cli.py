@@ -112,6 +112,7 @@ def rescore_command(slug: str, learn: bool, apply_: bool, batch_size: int) -> No
     """Re-score all groups of a network (after a model update), in committed batches."""
     from ..extensions import db
     from ..networks.services import get_network
+    from ..partners.index import vectors_for_classification
     from .services import rescore_network
 
     slug = slug or current_app.config["DEFAULT_NETWORK"]
@@ -127,7 +128,7 @@ def rescore_command(slug: str, learn: bool, apply_: bool, batch_size: int) -> No
 
     try:
         report = rescore_network(get_network(slug), learn=learn, apply=apply_, batch_size=batch_size,
-                                 after_batch=after_batch)
+                                 after_batch=after_batch, stored_vectors=vectors_for_classification)
     except DomainError as exc:
         db.session.rollback()
         click.echo(f"error: {exc.untranslated()}", err=True)

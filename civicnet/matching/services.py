@@ -321,18 +321,12 @@ def apply_suggestion(org, result: dict, *, actor_kind: str = "system", actor_use
     return goals
 
 
-def _stored_vectors(orgs) -> dict[int, object]:
-    """The groups' sentence vectors as stored for partner suggestions (embedded first where
-    missing, stale or from another encoder), when those come from the model's own encoder;
-    otherwise {} and the texts are encoded as they are classified. A rescore after a retrained
-    head therefore encodes nothing; only a change of encoder re-encodes, batch by batch."""
-    from ..partners.index import current_encoder, stored_vectors
-    from .encoders import get_encoder
-
-    if current_encoder().name != get_encoder(get_model().encoder_name).name:
-        return {}
-    _name, vectors = stored_vectors([o for o in orgs if _classified_as_stored(o)])
-    return vectors
+def _stored_vectors(orgs, source) -> dict[int, object]:
+    """The groups' stored sentence vectors from ``source`` (the partner index's, handed in by the
+    caller: this domain does not build on partners), for the groups whose stored vector is of the
+    text classification encodes; {} without a source. A rescore after a retrained head therefore
+    encodes nothing; only a change of encoder re-encodes, batch by batch."""
+    return source([o for o in orgs if _classified_as_stored(o)]) if source is not None else {}
 
 
 def _classified_as_stored(org) -> bool:
@@ -356,13 +350,15 @@ def _vectors_for(group, stored: dict):
 
 
 def rescore_network(network, *, learn: bool = True, apply: bool = False, batch_size: int = RESCORE_BATCH,
-                    after_batch=None) -> RescoreReport:
+                    after_batch=None, stored_vectors=None) -> RescoreReport:
     """Re-score every group of ``network`` (after a model update), ``batch_size`` groups at a time.
 
     With ``apply``, groups whose SDGs nobody confirmed (``needs_goals``) get the suggestion as their
     SDGs and cluster (source 'suggested', for organisers to review). ``after_batch()`` runs after
     each batch is flushed: the CLI commits there and clears the session, so memory stays flat at
-    any network size (the service itself never commits).
+    any network size (the service itself never commits). ``stored_vectors(orgs)`` gives stored
+    sentence vectors by group id ({} when they are not the model's encoder's); the CLI passes the
+    partner index's (``partners.index.vectors_for_classification``).
     """
     from ..extensions import db
     from ..organisations.models import Organisation
@@ -383,7 +379,7 @@ def rescore_network(network, *, learn: bool = True, apply: bool = False, batch_s
         by_lang: dict[str | None, list] = {}
         for org in orgs:
             by_lang.setdefault(org.language or None, []).append(org)
-        stored = _stored_vectors(orgs)
+        stored = _stored_vectors(orgs, stored_vectors)
         for lang, group in by_lang.items():
             results = classify_texts([org.activities or "" for org in group], slug, lang=lang,
                                      ids=[org.id for org in group], vectors=_vectors_for(group, stored))

@@ -210,6 +210,17 @@ def stored_vectors(organisations: Iterable[Organisation]) -> tuple[str, dict[int
     return encoder.name, {int(i): np.frombuffer(v, dtype=np.float32) for i, v in rows}
 
 
+def vectors_for_classification(organisations: Iterable[Organisation]) -> dict[int, np.ndarray]:
+    """Stored vectors for the SDG classifier's rescore, when the index embeds with the model's own
+    encoder (then a rescore after a retrained head encodes nothing); {} otherwise."""
+    from ..matching.encoders import get_encoder
+    from ..matching.model import get_model
+
+    if current_encoder().name != get_encoder(get_model().encoder_name).name:
+        return {}
+    return stored_vectors(organisations)[1]
+
+
 def forget_organisation(organisation_id: int) -> None:
     """Drop a group's vector (its activities were erased). Flushes, never commits."""
     row = db.session.get(PartnerEmbedding, organisation_id)

@@ -27,7 +27,7 @@ def test_rescore_stores_vectors_once_and_reuses_them(app, network):
     empty = make_organisation(network, activities="x")
     empty.activities = ""  # an older row: classified as "", not by its name's partner vector
     db.session.commit()
-    services.rescore_network(network)
+    services.rescore_network(network, stored_vectors=index.vectors_for_classification)
     db.session.commit()
     name = get_encoder(get_model().encoder_name).name
     rows = _rows()
@@ -41,7 +41,7 @@ def test_rescore_stores_vectors_once_and_reuses_them(app, network):
     assert stored[empty.id]["suggested"] == []
     # a second rescore (after a retrained head) encodes nothing: no vector is rewritten
     versions = {i: (r.index_version, r.updated_at) for i, r in rows.items()}
-    services.rescore_network(network)
+    services.rescore_network(network, stored_vectors=index.vectors_for_classification)
     db.session.commit()
     assert {i: (r.index_version, r.updated_at) for i, r in _rows().items()} == versions
 
@@ -49,7 +49,7 @@ def test_rescore_stores_vectors_once_and_reuses_them(app, network):
 def test_vectors_of_another_encoder_are_rebuilt_not_used(app, network):
     app.config["PARTNERS_ENCODER"] = "auto"
     orgs = [make_organisation(network, activities=text) for text in TEXTS]
-    services.rescore_network(network)
+    services.rescore_network(network, stored_vectors=index.vectors_for_classification)
     db.session.commit()
     name = get_encoder(get_model().encoder_name).name
     # as if the encoder setting had changed since these were written
@@ -63,6 +63,6 @@ def test_vectors_of_another_encoder_are_rebuilt_not_used(app, network):
     db.session.execute(sa.update(PartnerEmbedding).values(encoder="another-encoder"))
     db.session.commit()
     # and so does a rescore
-    services.rescore_network(network)
+    services.rescore_network(network, stored_vectors=index.vectors_for_classification)
     db.session.commit()
     assert {r.encoder for r in _rows().values()} == {name}

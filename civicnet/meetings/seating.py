@@ -261,12 +261,7 @@ class Pool:
         """Seat ``i`` at ``t`` keeping the greedy's counters (partners, lonely groups) up to date."""
         comp_i = self.comp[i]  # symmetric
         newly = [j for j in self.members[t] if comp_i[j] and not self.partnered[j]]
-        self.members[t].append(i)
-        self.table_of[i] = t
-        self.load[t] += self.sizes[i]
-        self.count[t] += 1
-        self.kind_count[t, self.kinds[i]] += 1
-        self.key_count[t].update(self.keys[i])
+        self._seat(i, t)
         for k in self.keys[i]:
             self.key_tables.setdefault(k, set()).add(t)
         has_partner = self.partners_at[t, i] > 0
@@ -286,6 +281,10 @@ class Pool:
         self.count[old] -= 1
         self.kind_count[old, self.kinds[i]] -= 1
         self.key_count[old].subtract(self.keys[i])
+        self._seat(i, t)
+
+    def _seat(self, i: int, t: int) -> None:
+        """The counters every seating keeps: members, load, group count, kinds and keys."""
         self.members[t].append(i)
         self.table_of[i] = t
         self.load[t] += self.sizes[i]

@@ -4,14 +4,13 @@ Screenshots go to test-artifacts/ (git-ignored). Skipped when /usr/bin/chromium 
 unless CIVICNET_REQUIRE_BROWSER=1.
 """
 import os
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from civicnet.extensions import db
 from tests.builders import make_user, session_id
+from tests.serving import serving
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -39,15 +38,8 @@ def browser():
 @pytest.fixture
 def live_server(app):
     app.config["SERVER_NAME"] = None
-    server = make_server("127.0.0.1", 0, app, threaded=False)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+    with serving(app, threaded=False) as url:
+        yield url
 
 
 def _session_cookie(app, user, base_url: str) -> dict:

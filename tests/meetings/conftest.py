@@ -9,6 +9,7 @@ from civicnet.extensions import db
 from civicnet.meetings import services
 from civicnet.meetings.cli import example_meeting_data
 from civicnet.timeutil import utcnow
+from tests.builders import login, make_user
 
 
 def make_meeting(network, *, capacity: int = 40, per_org: int = 3, tables: int = 2, seats: int = 6,
@@ -29,3 +30,15 @@ def make_meeting(network, *, capacity: int = 40, per_org: int = 3, tables: int =
 @pytest.fixture
 def meeting(network):
     return make_meeting(network)
+
+
+@pytest.fixture
+def organiser(client, network):
+    """An organiser of the network, logged in on ``client``."""
+    user = make_user(network)
+    login(client, user)
+    return user
+
+
+def meeting_url(meeting, path=""):
+    return f"/o/{meeting.network.slug}/meetings/{meeting.id}{path}"

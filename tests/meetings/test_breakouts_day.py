@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from icalendar import Calendar
 
 from civicnet.extensions import db
 from civicnet.meetings import breakouts, services
 from civicnet.meetings.models import Registration
 from civicnet.organisations.services import issue_edit_token
-from tests.builders import login, make_organisation, make_user
+from tests.builders import make_organisation
 from tests.pdfcheck import assert_fonts_embedded, pdf_pages, pdf_text
 
-from .conftest import make_meeting
+from .conftest import make_meeting, meeting_url as _url
 
 # Kinds and SDGs of 15 groups of 2 people (30 people), as in issue 11's try-out.
 GROUPS = [
@@ -26,17 +25,6 @@ GROUPS = [
     ("김 시민", "individual", [12, 13]), ("나눔 푸드뱅크", "ngo", [1, 2, 12]), ("문화 공작소", "social_enterprise", [4, 11]),
     ("새싹 유치원", "school", [3, 4]), ("자원순환 가게", "company", [12, 8]),
 ]
-
-
-@pytest.fixture
-def organiser(client, network):
-    user = make_user(network)
-    login(client, user)
-    return user
-
-
-def _url(meeting, path=""):
-    return f"/o/{meeting.network.slug}/meetings/{meeting.id}{path}"
 
 
 def _sparse(network, *, umbrella_pairs: bool = False):

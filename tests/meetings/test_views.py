@@ -12,18 +12,7 @@ from civicnet.meetings.models import AssignmentChange, JointAction, Meeting, Reg
 from civicnet.organisations.services import issue_edit_token
 from tests.builders import login, make_network, make_organisation, make_user
 
-from .conftest import make_meeting
-
-
-@pytest.fixture
-def organiser(client, network):
-    user = make_user(network)
-    login(client, user)
-    return user
-
-
-def _url(meeting, path=""):
-    return f"/o/{meeting.network.slug}/meetings/{meeting.id}{path}"
+from .conftest import make_meeting, meeting_url as _url
 
 
 @pytest.mark.parametrize("lang,words", [("ko", ["행사", "참가 신청"]), ("en", ["Meetings", "Registrations"])])

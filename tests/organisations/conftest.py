@@ -1,9 +1,9 @@
 import re
-import threading
 from contextlib import contextmanager
 
 import pytest
-from werkzeug.serving import make_server
+
+from tests.serving import serving
 
 
 @pytest.fixture(autouse=True)
@@ -46,15 +46,10 @@ def served_app(database_url: str, **overrides):
     config = conftest.test_config(database_url) | {"WTF_CSRF_ENABLED": True} | overrides
     config.pop("SERVER_NAME")
     served = create_app(config)
-    server = make_server("127.0.0.1", 0, served, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        with serving(served) as url:
+            yield url
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
         with served.app_context():
             db.session.remove()
             db.engine.dispose()

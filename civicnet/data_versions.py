@@ -14,7 +14,8 @@ How changes are seen (no caller has to remember anything):
   ``Cluster`` marks its network; the tokens are replaced once, just before the outermost commit
   (so the row is locked only while committing);
 - bulk statements through the session (``session.execute(sa.update(Pledge)...)``, bulk inserts)
-  on those tables replace the token of scope ``*``, which every key includes.
+  on those tables replace the token of scope ``*``, which every key includes, or the one network's
+  token when the statement carries ``execution_options(network_id=...)``.
 
 Writes through a bare connection (``engine.begin()``) are not seen; nothing in the application
 writes those tables that way. While the current transaction holds unflushed or uncommitted
@@ -91,12 +92,14 @@ def _after_flush(session: Session, _flush_context) -> None:
 
 
 def _on_execute(state) -> None:
-    """Bulk INSERT/UPDATE/DELETE through the session on a watched table: replace the ``*`` token."""
+    """Bulk INSERT/UPDATE/DELETE through the session on a watched table: replace the ``*`` token,
+    or only its network's when the statement names it (``execution_options(network_id=...)``)."""
     if not (state.is_insert or state.is_update or state.is_delete):
         return
     table = getattr(state.statement, "table", None)
     if getattr(table, "name", None) in WATCHED_TABLES:
-        _pending(state.session)["scopes"].add(ALL)
+        network_id = state.execution_options.get("network_id")
+        _pending(state.session)["scopes"].add(ALL if network_id is None else network_scope(network_id))
 
 
 def _before_commit(session: Session) -> None:

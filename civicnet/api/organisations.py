@@ -41,7 +41,7 @@ class Organisations(MethodView):
     @bp.alt_response(409, description="The group is already registered")
     def post(self, data: dict, slug: str):
         """Register a group (public). Returns the private edit token once."""
-        network = get_network(slug)
+        network = get_network(slug, clusters=False)
         if not data.pop("consent"):
             raise Invalid("Please agree to the use of your personal data to register.", field="consent")
         if data.pop("consent_version") != CONSENT_VERSION:

@@ -48,4 +48,5 @@ def goals_by_number(numbers) -> list[Goal]:
     held = [session.identity_map.get(session.identity_key(Goal, n)) for n in numbers]
     if all(g is not None for g in held):
         return held
-    return list(db.session.scalars(sa.select(Goal).where(Goal.number.in_(numbers)).order_by(Goal.number)))
+    with session.no_autoflush:  # reference rows: pending changes elsewhere cannot alter them
+        return list(session.scalars(sa.select(Goal).where(Goal.number.in_(numbers)).order_by(Goal.number)))

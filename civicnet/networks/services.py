@@ -16,7 +16,7 @@ import sqlalchemy as sa
 import yaml
 from blinker import Namespace
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from ..db_session import savepoint
 from ..errors import Conflict, Invalid, NotFound
@@ -137,10 +137,14 @@ def set_retention(network: Network, months: object) -> int:
     return network.retention_months
 
 
-def get_network(slug: str) -> Network:
-    """The network ``slug`` with its clusters and their goals, in one query (every page needs it)."""
-    network = db.session.scalars(sa.select(Network).where(Network.slug == slug).options(
-        joinedload(Network.clusters).joinedload(Cluster.goals))).unique().one_or_none()
+def get_network(slug: str, *, clusters: bool = True) -> Network:
+    """The network ``slug`` with its clusters and their goals, in one query (every page needs it).
+
+    ``clusters=False``: the network's own row only, for writes that never read its clusters (an API
+    registration: loading every cluster's goals was a third of its CPU time)."""
+    stmt = sa.select(Network).where(Network.slug == slug).options(
+        joinedload(Network.clusters).joinedload(Cluster.goals) if clusters else lazyload(Network.clusters))
+    network = db.session.scalars(stmt).unique().one_or_none()
     if network is None:
         raise NotFound("There is no network called '%(slug)s'.", slug=slug)
     return network

@@ -338,10 +338,10 @@ def groups_to_place(network: Network, limit: int = 10) -> tuple[int, list[Placin
         kept_goal = sa.exists().where(OrganisationGoal.organisation_id == Organisation.id, OrganisationGoal.selected)
         conds = (Organisation.network_id == network.id, Organisation.status != OrganisationStatus.WITHDRAWN,
                  sa.or_(Organisation.cluster_id.is_(None), ~kept_goal))
-        total = db.session.scalar(sa.select(sa.func.count(Organisation.id)).where(*conds)) or 0
-        ids = db.session.scalars(sa.select(Organisation.id).where(*conds)
-                                 .order_by(Organisation.created_at, Organisation.id).limit(limit)).all()
-        return total, tuple(ids)
+        # One scan: the window counts every matching row before LIMIT keeps the oldest few.
+        rows = db.session.execute(sa.select(Organisation.id, sa.func.count().over()).where(*conds)
+                                  .order_by(Organisation.created_at, Organisation.id).limit(limit)).all()
+        return (rows[0][1] if rows else 0), tuple(r[0] for r in rows)
 
     # Counted under the network's data version; the few groups and their suggestions are read fresh.
     total, ids = cached(network.id, ("to_place", limit), work_list)

@@ -112,7 +112,7 @@ def keep_alive(lease: Lease, interval: float | None = None,
         while not stop.wait(interval):
             try:
                 ok = lease.renew()
-            except Exception:  # noqa: BLE001 - a database hiccup: try again on the next beat
+            except Exception:  # a database hiccup: try again on the next beat
                 log.warning("lease %s: renewal failed, retrying", lease.name, exc_info=True)
                 continue
             if not ok:

@@ -138,7 +138,7 @@ def enqueue_after_commit(name: str, *args, **kwargs) -> None:
         with app.app_context():
             try:
                 enqueue(name, *args, **kwargs)
-            except Exception:  # noqa: BLE001
+            except Exception:  # the periodic task catches up
                 log.exception("could not enqueue %s; the periodic task will catch up", name)
 
     sa.event.listen(db.session(), "after_commit", _go, once=True)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import collections
 import os
-import re
 import threading
 import time
 from datetime import UTC, datetime
@@ -154,7 +153,7 @@ def test_two_webs_two_workers_two_webhook_bots_on_one_database(deployment, redis
         webs = deployment.many("web", 2, env=shared, workers=2)
         workers = deployment.many("worker", 2, env=shared)
         for bot, (host, port) in zip(bots, balancer.backends):
-            wait_until(lambda: listening(host, port), 120, what=f"{bot.name} to listen")
+            wait_until(lambda host=host, port=port: listening(host, port), 120, what=f"{bot.name} to listen")
         for worker in workers:
             worker.wait_for_log(r"worker: \d+ tasks", timeout=120)
         urls = [web.url for web in webs]
@@ -197,7 +196,7 @@ def test_two_webs_two_workers_two_webhook_bots_on_one_database(deployment, redis
             thread.join(60)
         assert sorted(results.values()) == [302, 409], results
         row = group_details(deployment, org_id)
-        landed = [label for label, status in results.items() if status == 302][0]
+        landed = next(label for label, status in results.items() if status == 302)
         assert (row.activities == "골목 화단과 텃밭") == (landed == "activities")
         assert (row.district == "흥덕구") == (landed == "district")
         for client in (alice, bob, first, second):

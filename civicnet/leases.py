@@ -86,10 +86,14 @@ class Lease:
         with self.engine.begin() as conn:
             conn.execute(L.delete().where(L.c.name == self.name, L.c.holder == self.holder))
 
+    def row(self) -> sa.Row | None:
+        """The lease's row as stored (``holder``, ``expires_at``), expired or not; None when free."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(L.c.holder, L.c.expires_at).where(L.c.name == self.name)).first()
+
     def current_holder(self) -> str | None:
         """Who holds it now (None when free or expired)."""
-        with self.engine.connect() as conn:
-            row = conn.execute(sa.select(L.c.holder, L.c.expires_at).where(L.c.name == self.name)).first()
+        row = self.row()
         return row.holder if row and row.expires_at >= utcnow() else None
 
 
@@ -108,7 +112,7 @@ def keep_alive(lease: Lease, interval: float | None = None,
         while not stop.wait(interval):
             try:
                 ok = lease.renew()
-            except Exception:  # noqa: BLE001 - a database hiccup: try again on the next beat
+            except Exception:  # a database hiccup: try again on the next beat
                 log.warning("lease %s: renewal failed, retrying", lease.name, exc_info=True)
                 continue
             if not ok:

@@ -18,6 +18,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -102,6 +103,28 @@ def enqueue(name: str, *args, **kwargs) -> bool:
     return True
 
 
+def enqueue_at(eta: datetime, name: str, *args, **kwargs) -> bool:
+    """Put task ``name`` on the queue's schedule to run at ``eta`` (naive UTC) by whichever worker
+    is running then — the schedule lives in the queue's storage (Redis or SQLite), not in the
+    process that scheduled it, so it survives that process's death. False when the queue is off.
+    In immediate mode (tests) the task waits in the in-memory schedule and is not run."""
+    app = current_app._get_current_object()
+    if not enabled(app):
+        return False
+    huey = get_huey(app)
+    message = Message(id=str(uuid.uuid4()), name=_registry_name(name), eta=eta, args=tuple(args),
+                      kwargs=dict(kwargs), retries=0, retry_delay=0)
+    huey.storage.add_to_schedule(huey.serializer.serialize(message), eta)
+    return True
+
+
+def enqueue_in(delay: float, name: str, *args, **kwargs) -> bool:
+    """``enqueue_at`` ``delay`` seconds from now."""
+    from .timeutil import utcnow
+
+    return enqueue_at(utcnow() + timedelta(seconds=max(0.0, delay)), name, *args, **kwargs)
+
+
 def enqueue_after_commit(name: str, *args, **kwargs) -> None:
     """Enqueue once the current transaction commits (the worker must see the new rows).
 
@@ -115,7 +138,7 @@ def enqueue_after_commit(name: str, *args, **kwargs) -> None:
         with app.app_context():
             try:
                 enqueue(name, *args, **kwargs)
-            except Exception:  # noqa: BLE001
+            except Exception:  # the periodic task catches up
                 log.exception("could not enqueue %s; the periodic task will catch up", name)
 
     sa.event.listen(db.session(), "after_commit", _go, once=True)

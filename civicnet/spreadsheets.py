@@ -3,15 +3,17 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from urllib.parse import quote
 
+import xlsxwriter
 from flask import Response, stream_with_context
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
@@ -68,29 +70,40 @@ STREAM_CHUNK = 64 * 1024
 
 def xlsx_chunks(title: str, headers: Sequence[str], rows: Iterable[Sequence[object]],
                 widths: dict[str, int] | None = None, default_width: int = 12, *, safe: bool = False) -> Iterator[bytes]:
-    """One sheet written with openpyxl's write-only mode (rows go to a temporary file as they come,
-    bold frozen header, fixed column widths), then read back in chunks: memory stays flat."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title[:31])
+    """One sheet (bold frozen header, fixed column widths) written by XlsxWriter in constant-memory
+    mode — each row goes to a temporary file as it comes, about twice as fast as openpyxl's
+    write-only mode — then read back in chunks: memory stays flat however many rows.
+
+    Values are written as they are: texts as text cells, never as formulas, links or numbers
+    (``safe_cell`` has neutralised them already), numbers as numbers, None as no cell."""
     widths = widths or {}
-    for index in range(1, len(headers) + 1):
-        letter = _column_letter(index)
-        sheet.column_dimensions[letter].width = widths.get(letter, default_width)
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header_cells = []
-    for text in headers:
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = bold
-        header_cells.append(cell)
-    sheet.append(header_cells)
-    for row in rows:
-        sheet.append(row if safe else [safe_cell(v) for v in row])
-    with tempfile.TemporaryFile() as out:
-        book.save(out)
-        out.seek(0)
-        while chunk := out.read(STREAM_CHUNK):
-            yield chunk
+    with tempfile.TemporaryDirectory(prefix="civicnet-xlsx-") as tmp:
+        path = os.path.join(tmp, "export.xlsx")
+        book = xlsxwriter.Workbook(path, {"constant_memory": True, "tmpdir": tmp, "strings_to_formulas": False,
+                                          "strings_to_urls": False, "strings_to_numbers": False})
+        sheet = book.add_worksheet(title[:31])
+        for index in range(len(headers)):
+            sheet.set_column(index, index, widths.get(_column_letter(index + 1), default_width))
+        sheet.freeze_panes(1, 0)
+        sheet.write_row(0, 0, list(headers), book.add_format({"bold": True}))
+        date_format = book.add_format({"num_format": "yyyy-mm-dd"})
+        write_string, write_number = sheet.write_string, sheet.write_number
+        for r, row in enumerate(rows, start=1):
+            for c, value in enumerate(row if safe else [safe_cell(v) for v in row]):
+                if value is None:
+                    continue
+                if isinstance(value, str):
+                    write_string(r, c, value)
+                elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                    write_number(r, c, value)
+                elif isinstance(value, (date, datetime)):
+                    sheet.write_datetime(r, c, value, date_format)
+                else:
+                    sheet.write(r, c, value)
+        book.close()
+        with open(path, "rb") as out:
+            while chunk := out.read(STREAM_CHUNK):
+                yield chunk
 
 
 def _column_letter(index: int) -> str:

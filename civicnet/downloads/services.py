@@ -31,8 +31,13 @@ def row_count(stmt: sa.Select) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
 
 
+def too_large(rows: int) -> bool:
+    """An export of ``rows`` rows is built by the worker, not streamed by a web worker."""
+    return rows > int(current_app.config["EXPORT_WORKER_THRESHOLD"])
+
+
 def too_large_to_stream(stmt: sa.Select) -> bool:
-    return row_count(stmt) > int(current_app.config["EXPORT_WORKER_THRESHOLD"])
+    return too_large(row_count(stmt))
 
 
 def _retention() -> timedelta:

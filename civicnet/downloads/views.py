@@ -1,7 +1,7 @@
 """Organisers' pages of a prepared export: progress (HTML and JSON) and the download."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, render_template
+from flask import Blueprint, current_app, g, render_template, url_for
 from flask_babel import gettext as _
 
 from ..accounts.access import organiser_required
@@ -27,12 +27,22 @@ def message(export) -> str:
     return _("The file could not be made. Please try the export again.")
 
 
+def back_url(export) -> str:
+    """The page the export was asked from."""
+    slug, params = g.network.slug, export.params
+    if export.kind.startswith("meeting-"):
+        return url_for("meetings.show", slug=slug, meeting_id=int(params["meeting"]))
+    if export.kind.startswith("report"):
+        return url_for("reports.index", slug=slug, year=params.get("year"))
+    return url_for("organisers.index", slug=slug, **params)
+
+
 @bp.get("/<int:export_id>")
 @organiser_required()
 def show(slug: str, export_id: int):
     export = services.get_export(g.network, export_id)
     return render_template("downloads/status.html", network=g.network, export=export, message=message(export),
-                           retention_hours=int(current_app.config["EXPORT_RETENTION_HOURS"]))
+                           back=back_url(export), retention_hours=int(current_app.config["EXPORT_RETENTION_HOURS"]))
 
 
 @bp.get("/<int:export_id>/status.json")

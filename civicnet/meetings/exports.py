@@ -1,14 +1,45 @@
-"""Breakout lists and the reception sign-in sheet: rows for CSV (``spreadsheets.csv_bytes``) and XLSX."""
+"""Breakout lists and the reception sign-in sheet: rows for CSV (``spreadsheets.csv_bytes``) and XLSX.
+
+A meeting with more rows than ``EXPORT_WORKER_THRESHOLD`` (a federation's assembly) is exported
+by the worker instead (``downloads``, kinds ``meeting-tables`` and ``meeting-signin``), from the
+same rows built here; ``row_count`` tells the view which way to go without loading the rows.
+"""
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+import sqlalchemy as sa
+
+from ..extensions import db
 from ..spreadsheets import Sheet, xlsx_bytes
-from .models import BreakoutTable, Registration
+from . import breakouts, services
+from .models import BreakoutTable, Meeting, Registration, RegistrationStatus
 
 TABLE_HEADERS = ["분야(클러스터)", "테이블", "단체명", "참석 인원", "참석자", "SDGs", "희망 분야", "고정",
                  "접근성 요청", "도착"]
 SIGNIN_HEADERS = ["단체명", "참석자", "테이블", "분야(클러스터)", "서명"]
+WIDTHS = {"A": 30, "B": 10, "C": 30, "E": 30, "I": 30}
+TABLES_TITLE, SIGNIN_TITLE = "분야별 모임", "접수 명단"
+
+
+def row_count(meeting: Meeting, *, people: bool = False) -> int:
+    """Rows of the breakout list (confirmed registrations) or, with ``people``, of the sign-in
+    sheet (one per person coming), counted in the database."""
+    column = sa.func.coalesce(sa.func.sum(Registration.attendees), 0) if people else sa.func.count()
+    return db.session.scalar(sa.select(column).where(
+        Registration.meeting_id == meeting.id, Registration.status == RegistrationStatus.CONFIRMED)) or 0
+
+
+def tables_export(meeting: Meeting, cluster_id: int | None = None) -> list[list[object]]:
+    """The breakout list's rows: every table with people (of one cluster, or all and then the
+    groups without a table)."""
+    seating, unseated = breakouts.seating(meeting)
+    seating = [(t, m) for t, m in seating if m and (not cluster_id or t.cluster_id == cluster_id)]
+    return list(table_rows(seating, [] if cluster_id else unseated))
+
+
+def signin_export(meeting: Meeting) -> list[list[object]]:
+    return signin_rows(services.registrations(meeting, status=RegistrationStatus.CONFIRMED))
 
 
 def table_rows(seating: list[tuple[BreakoutTable, list[Registration]]],
@@ -43,4 +74,4 @@ def signin_rows(registrations: Iterable[Registration]) -> list[list[object]]:
 
 
 def to_xlsx(headers: list[str], rows: Iterable[list[object]], title: str) -> bytes:
-    return xlsx_bytes([Sheet(title, headers, rows, widths={"A": 30, "B": 10, "C": 30, "E": 30, "I": 30})])
+    return xlsx_bytes([Sheet(title, headers, rows, widths=WIDTHS)])

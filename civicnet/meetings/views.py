@@ -10,14 +10,15 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..accounts.access import organiser_required
+from ..downloads.services import request_export, too_large
 from ..errors import Invalid, NotFound
 from ..extensions import db
 from ..goals.services import all_goals
+from ..organisations.forms import KIND_LABELS
 from ..organisations.models import Organisation, OrganisationStatus
 from ..spreadsheets import CSV_MIMETYPE, XLSX_MIMETYPE, csv_bytes, download
 from ..templating import current_lang
 from ..timeutil import to_local, to_utc
-from ..organisations.forms import KIND_LABELS
 from . import assignment, breakouts, exports, pdf, services
 from .forms import JointActionForm, MeetingForm, OnBehalfForm
 from .models import RegistrationStatus
@@ -381,26 +382,30 @@ def joint_action(slug: str, meeting_id: int, table_id: int):
 
 # --- exports ----------------------------------------------------------------------------------
 
-def _spreadsheet(fmt: str, headers: list[str], rows, sheet_title: str, name: str):
-    """The CSV or XLSX download of ``rows``; None for any other format."""
+def _spreadsheet(fmt: str, kind: str, meeting, params: dict, rows_total: int, name: str, rows):
+    """The CSV or XLSX download; past EXPORT_WORKER_THRESHOLD rows, a file the worker builds (a
+    redirect to its progress page); None for any other format. ``rows`` is called only to stream."""
+    if fmt not in {"csv", "xlsx"}:
+        return None
+    if too_large(rows_total):
+        prepared = request_export(g.network, kind, fmt, {"meeting": str(meeting.id)} | params,
+                                  user_id=current_user.id, filename=f"{name}.{fmt}")
+        return redirect(url_for("downloads.show", slug=g.network.slug, export_id=prepared.id))
+    headers, title = ((exports.TABLE_HEADERS, exports.TABLES_TITLE) if kind == "meeting-tables"
+                      else (exports.SIGNIN_HEADERS, exports.SIGNIN_TITLE))
     if fmt == "csv":
-        return download(csv_bytes(headers, rows), CSV_MIMETYPE, f"{name}.csv")
-    if fmt == "xlsx":
-        return download(exports.to_xlsx(headers, rows, sheet_title), XLSX_MIMETYPE, f"{name}.xlsx")
-    return None
+        return download(csv_bytes(headers, rows()), CSV_MIMETYPE, f"{name}.csv")
+    return download(exports.to_xlsx(headers, rows(), title), XLSX_MIMETYPE, f"{name}.xlsx")
 
 
 @bp.get("/<int:meeting_id>/export/tables.<fmt>")
 @organiser_required()
 def export_tables(slug: str, meeting_id: int, fmt: str):
     meeting = _meeting(meeting_id)
-    seating, unseated = breakouts.seating(meeting)
     cluster_id = request.args.get("cluster", type=int)
-    seating = [(t, m) for t, m in seating if m and (not cluster_id or t.cluster_id == cluster_id)]
-    if cluster_id:
-        unseated = []
     name = f"meeting-{meeting.id}-tables" + (f"-cluster-{cluster_id}" if cluster_id else "")
-    response = _spreadsheet(fmt, exports.TABLE_HEADERS, exports.table_rows(seating, unseated), "분야별 모임", name)
+    response = _spreadsheet(fmt, "meeting-tables", meeting, {"cluster": str(cluster_id)} if cluster_id else {},
+                            exports.row_count(meeting), name, lambda: exports.tables_export(meeting, cluster_id))
     if response is not None:
         return response
     if fmt == "pdf":
@@ -440,13 +445,13 @@ def export_tents(slug: str, meeting_id: int):
 @organiser_required()
 def export_signin(slug: str, meeting_id: int, fmt: str):
     meeting = _meeting(meeting_id)
-    rows = exports.signin_rows(services.registrations(meeting, status=RegistrationStatus.CONFIRMED))
     name = f"meeting-{meeting.id}-signin"
-    response = _spreadsheet(fmt, exports.SIGNIN_HEADERS, rows, "접수 명단", name)
+    response = _spreadsheet(fmt, "meeting-signin", meeting, {}, exports.row_count(meeting, people=True), name,
+                            lambda: exports.signin_export(meeting))
     if response is not None:
         return response
     if fmt == "pdf":
-        return download(pdf.signin_pdf(meeting, rows), "application/pdf", f"{name}.pdf")
+        return download(pdf.signin_pdf(meeting, exports.signin_export(meeting)), "application/pdf", f"{name}.pdf")
     raise Invalid("Unknown export format.")
 
 

@@ -1,10 +1,13 @@
 """Organiser pages for the yearly report: overview with links, PDF, CSV and XLSX downloads."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, render_template, request
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from ..accounts.access import organiser_required
 from ..dashboard.views import kind_label, render_charts
+from ..directory.services import summarise_joint_actions
+from ..downloads.services import request_export, too_large
 from ..spreadsheets import CSV_MIMETYPE, XLSX_MIMETYPE, download
 from ..templating import current_lang
 from .data import build_report, report_years
@@ -46,13 +49,31 @@ def csv(slug: str, year: int):
     table = request.args.get("table", "sdgs")
     if table not in TABLES:
         abort(404)
+    name = f"{slug}-{year}-{table}.csv"
+    if table == "actions" and _too_many_actions(_year(year)):
+        return _prepared("report-actions", "csv", {"year": str(year)}, name)
     report = build_report(g.network, _year(year), summary=table != "actions")
-    return download(to_csv(report, table), CSV_MIMETYPE, f"{slug}-{year}-{table}.csv")
+    return download(to_csv(report, table), CSV_MIMETYPE, name)
 
 
 @bp.get("/o/<slug>/reports/<int:year>.xlsx")
 @organiser_required()
 def xlsx(slug: str, year: int):
-    report = build_report(g.network, _year(year), summary=False)
     lang = current_lang()
-    return download(to_xlsx(report, lang), XLSX_MIMETYPE, f"{slug}-report-{year}-{lang}.xlsx")
+    name = f"{slug}-report-{year}-{lang}.xlsx"
+    if _too_many_actions(_year(year)):
+        return _prepared("report", "xlsx", {"year": str(year), "report_lang": lang}, name)
+    report = build_report(g.network, _year(year), summary=False)
+    return download(to_xlsx(report, lang), XLSX_MIMETYPE, name)
+
+
+def _too_many_actions(year: int) -> bool:
+    """The joint actions (one per pledge text: they grow with the network) are the rows that make
+    the report's table and workbook large; counted without building them."""
+    return too_large(summarise_joint_actions(g.network, year, limit=0).total)
+
+
+def _prepared(kind: str, fmt: str, params: dict, name: str):
+    """Past EXPORT_WORKER_THRESHOLD rows the worker builds the file: its progress page."""
+    prepared = request_export(g.network, kind, fmt, params, user_id=current_user.id, filename=name)
+    return redirect(url_for("downloads.show", slug=g.network.slug, export_id=prepared.id))

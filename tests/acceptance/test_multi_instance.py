@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import collections
 import os
-import re
 import threading
 import time
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -153,7 +153,7 @@ def test_two_webs_two_workers_two_webhook_bots_on_one_database(deployment, redis
         webs = deployment.many("web", 2, env=shared, workers=2)
         workers = deployment.many("worker", 2, env=shared)
         for bot, (host, port) in zip(bots, balancer.backends):
-            wait_until(lambda: listening(host, port), 120, what=f"{bot.name} to listen")
+            wait_until(lambda host=host, port=port: listening(host, port), 120, what=f"{bot.name} to listen")
         for worker in workers:
             worker.wait_for_log(r"worker: \d+ tasks", timeout=120)
         urls = [web.url for web in webs]
@@ -196,7 +196,7 @@ def test_two_webs_two_workers_two_webhook_bots_on_one_database(deployment, redis
             thread.join(60)
         assert sorted(results.values()) == [302, 409], results
         row = group_details(deployment, org_id)
-        landed = [label for label, status in results.items() if status == 302][0]
+        landed = next(label for label, status in results.items() if status == 302)
         assert (row.activities == "골목 화단과 텃밭") == (landed == "activities")
         assert (row.district == "흥덕구") == (landed == "district")
         for client in (alice, bob, first, second):
@@ -217,7 +217,7 @@ def test_two_webs_two_workers_two_webhook_bots_on_one_database(deployment, redis
         survivor = next(w for w in workers if w is not victim)
         assert len(fake.sent_messages()) < CHATS
         victim.kill()  # SIGKILL, mid-broadcast
-        killed_at = time.monotonic()
+        killed_at, killed_wall = time.monotonic(), datetime.now(UTC).replace(tzinfo=None)
         fake.send_text(BOT_CHAT, "010-7777-8888")
         assert fake.next_message(BOT_CHAT, 60).text == "고맙습니다."
         fake.next_message(BOT_CHAT, 60)
@@ -241,6 +241,13 @@ def test_two_webs_two_workers_two_webhook_bots_on_one_database(deployment, redis
             sent_by = set(conn.execute(sa.text("SELECT DISTINCT claimed_by FROM notice_deliveries "
                                                "WHERE state = 'sent'")).scalars())
         assert any(f":{survivor.popen.pid}:" in h for h in sent_by), sent_by  # the survivor finished it
+        with deployment.engine.connect() as conn:  # its first claim after the kill (same machine's clock)
+            resumed = conn.execute(sa.text("SELECT min(claimed_at) FROM notice_deliveries WHERE claimed_by LIKE :me "
+                                           "AND claimed_at >= :killed"),
+                                   {"me": f"%:{survivor.popen.pid}:%", "killed": killed_wall}).scalar_one()
+        takeover = (resumed - killed_wall).total_seconds()
+        # The sender's watch runs just after the dead lease expires (LEASE s), not at the minute tick.
+        assert takeover <= 45, f"the survivor took over {takeover:.1f} s after the kill"
         peak, window = busiest_second(fake.sent)  # the broadcast and the bot's replies together
         assert peak <= 30, f"{peak} messages from one bot within one second: " + ", ".join(
             f"{m.method}:{m.chat_id}@{m.at - window[0].at:.3f}" for m in window)
@@ -251,7 +258,8 @@ def test_two_webs_two_workers_two_webhook_bots_on_one_database(deployment, redis
         assert set(served) == {0, 1}
         for proc in webs + [survivor] + bots:
             assert proc.alive() and "Traceback" not in proc.log, proc.name
-        print(f"broadcast of {CHATS}: finished {finished_after:.1f} s after kill -9 of {victim.name}, "
+        print(f"broadcast of {CHATS}: taken over {takeover:.1f} s and finished {finished_after:.1f} s after "
+              f"kill -9 of {victim.name} (sender lease {LEASE} s), "
               f"{interrupted} in-flight flagged, 0 duplicates, busiest second {peak} messages; "
               f"bot updates served by instance {collections.Counter(served)}")
     finally:

@@ -145,3 +145,79 @@ def test_a_dead_senders_lease_expires_and_its_in_flight_rows_are_flagged_at_once
     assert len(fake_tg.sent_messages()) == 2
     assert Lease(db.engine, dead.name).current_holder() is None  # released after the run
     assert db.session.get(Notice, notice.id) is not None
+
+
+def scheduled_watches(huey) -> list:
+    return [t for t in huey.scheduled() if t.name == "notices.watch_sender"]
+
+
+def _notice_to(network, chats: list[int]) -> Notice:
+    for i, chat in enumerate(chats):
+        services.link_chat(chat, network, make_organisation(network, name=f"지켜보는 모임{i}"), language="ko",
+                           consent_version="1")
+    notice = services.create_notice(network, "안내", None, "network")
+    db.session.commit()
+    return notice
+
+
+def _registered(app, huey) -> None:
+    app.config["TASK_QUEUE_ENABLED"] = True
+    queue.load_task_modules(DOMAINS)
+    queue.register_tasks(app, huey)  # the scheduled messages name registered tasks
+
+
+def test_a_sender_with_work_schedules_a_watch_for_just_after_its_lease_would_expire(app, network, fake_tg,
+                                                                                    immediate):
+    _registered(app, immediate)
+    app.config["NOTICES_SENDER_LEASE_SECONDS"] = 20.0
+    _notice_to(network, [7200, 7201])
+    before = utcnow()
+    assert tasks.run_drain()["sent"] == 2
+    [watch] = scheduled_watches(immediate)
+    assert before + timedelta(seconds=20) < watch.eta < utcnow() + timedelta(seconds=22)
+    assert watch.args[0].split(":")[1].isdigit()  # the holder's name: host:pid:random
+    # Nothing left to send: a drain (the minute tick) schedules no watch, so no chain of watches.
+    assert tasks.run_drain()["sent"] == 0 and len(scheduled_watches(immediate)) == 1
+
+
+def test_the_watch_takes_over_from_a_dead_sender_as_soon_as_its_lease_expired(app, network, fake_tg, immediate):
+    _registered(app, immediate)
+    notice = _notice_to(network, [7210, 7211, 7212])
+    dead = tasks.sender_lease(app.config)
+    dead.holder = "dead-host:1:abc"
+    assert dead.acquire()
+    first = db.session.scalars(sa.select(Delivery).where(Delivery.notice_id == notice.id)).first()
+    first.state, first.claimed_by, first.claimed_at = DeliveryState.SENDING, dead.holder, utcnow()
+    db.session.commit()
+    # Still within its lease: the watch only looks again at its expiry, and sends nothing.
+    assert tasks.watch_sender(dead.holder) == {"watching": True}
+    [again] = scheduled_watches(immediate)
+    assert again.args == (dead.holder,) and again.eta > utcnow()
+    assert fake_tg.sent_messages() == []
+    # kill -9: no renewal; once the lease has expired the next watch takes over at once.
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE leases SET expires_at = :t WHERE name = :n"),
+                     {"t": utcnow() - timedelta(seconds=1), "n": dead.name})
+    result = tasks.watch_sender(dead.holder)
+    assert result["took_over"] and result["sent"] == 2 and result["interrupted"] == 1
+    assert sorted(m.chat_id for m in fake_tg.sent_messages()) == [7211, 7212]  # the in-flight one not resent
+    db.session.expire_all()
+    assert db.session.get(Delivery, first.id).error.startswith("interrupted")
+
+
+def test_the_watch_stops_when_the_sender_is_gone_and_nothing_is_left(app, network, fake_tg, immediate):
+    _registered(app, immediate)
+    _notice_to(network, [7220])
+    assert tasks.run_drain()["sent"] == 1  # released its lease when done
+    watch = scheduled_watches(immediate)[0]
+    assert tasks.watch_sender(*watch.args) == {"watching": False}
+    assert len(scheduled_watches(immediate)) == 1  # the one already read: no new one
+
+
+def test_the_watch_leaves_another_live_sender_alone(app, network, fake_tg, immediate):
+    _registered(app, immediate)
+    _notice_to(network, [7230])
+    other = tasks.sender_lease(app.config)
+    assert other.acquire()
+    assert tasks.watch_sender("dead-host:1:abc") == {"watching": False}
+    assert scheduled_watches(immediate) == [] and fake_tg.sent_messages() == []

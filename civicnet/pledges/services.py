@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..db_session import savepoint
 from ..errors import Conflict, Invalid
@@ -24,8 +25,9 @@ from ..goals.services import goals_by_number
 from ..organisations import validation
 from ..organisations.history import record_change
 from ..organisations.models import Organisation, OrganisationStatus
+from ..organisations.services import insert_persistent
 from ..timeutil import utcnow
-from .models import Pledge
+from .models import Pledge, pledge_goals
 
 
 def active_pledge(org: Organisation, edition: int | None = None) -> Pledge | None:
@@ -76,11 +78,19 @@ def sign_pledge(organisation: Organisation, signer_name: str, goals: Iterable[in
     # its INSERT (in a savepoint) whether it comes from this request or a concurrent one.
     pledge = Pledge(organisation_id=organisation.id, network_id=organisation.network_id, edition=edition,
                     pledge_version=network.pledge_version, signer_name=signer, joint_action=action,
-                    signed_at=utcnow())
-    pledge.goals = goals_by_number(numbers)
+                    signed_at=utcnow(), withdrawn_at=None)
     if new_group:
-        db.session.add(pledge)
+        # Two plain INSERTs (the pledge, then its goals by number): the goals' rows are neither
+        # loaded nor tracked (``pledge.goals`` loads them if read). They refer only to the group's row,
+        # already written, so the registration's pending history waits for this pledge's, one INSERT.
+        with db.session.no_autoflush:
+            insert_persistent([pledge], network_id=organisation.network_id)
+            db.session.execute(sa.insert(pledge_goals), [{"pledge_id": pledge.id, "goal_number": n}
+                                                         for n in sorted(numbers)],
+                               execution_options={"network_id": organisation.network_id})
+        set_committed_value(pledge, "organisation", organisation)
     else:
+        pledge.goals = goals_by_number(numbers)
         nested = savepoint()
         try:
             db.session.add(pledge)

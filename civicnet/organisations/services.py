@@ -51,7 +51,7 @@ from ..timeutil import utcnow
 from ..tokens import new_token, token_digest
 from . import validation
 from .consent import ConsentChoices
-from .history import ActorKind, record_change
+from .history import ActorKind, record_change, write_changes
 from .models import (
     AgeBand,
     EditToken,
@@ -136,18 +136,22 @@ def get_organisation(network: Network, organisation_id: int) -> Organisation:
 
 def find_existing(network: Network, name: str, email: str | None, phone: str | None) -> Organisation | None:
     """The group with the same normalised name and the same e-mail or phone, if any."""
-    key = validation.name_key(name)
     contacts = [c for c in (email, phone) if c]
     if not contacts:
         return None
-    return db.session.scalar(
-        sa.select(Organisation).where(
-            Organisation.network_id == network.id, Organisation.name_key == key,
-            sa.or_(Organisation.contact_key.in_([c.lower() for c in contacts]),
-                   *[Organisation.email == e for e in [email] if e],
-                   *[Organisation.phone == p for p in [phone] if p]),
-        ).order_by(Organisation.id).limit(1)
-    )
+    # Only the id: a registration mostly finds none, and then needs no ORM row loaded.
+    found = db.session.scalar(_FIND_EXISTING, {
+        "network_id": network.id, "name_key": validation.name_key(name), "contacts": [c.lower() for c in contacts],
+        "email": email or None, "phone": phone or None})
+    return None if found is None else db.session.get(Organisation, found)
+
+
+# The same statement every time (a missing e-mail or phone is NULL, which equals nothing).
+_FIND_EXISTING = sa.select(Organisation.id).where(
+    Organisation.network_id == sa.bindparam("network_id"), Organisation.name_key == sa.bindparam("name_key"),
+    sa.or_(Organisation.contact_key.in_(sa.bindparam("contacts", expanding=True)),
+           Organisation.email == sa.bindparam("email"), Organisation.phone == sa.bindparam("phone")),
+).order_by(Organisation.id).limit(1)
 
 
 def filtered_select(network: Network, filters: OrganisationFilters | None = None) -> sa.Select:
@@ -309,10 +313,10 @@ def register_organisation(network: Network, data: Mapping[str, object], *, goals
     insert_persistent(links, network_id=network.id)
     set_committed_value(org, "goal_links", links)
     token = _insert_edit_token(org)  # the group is new: no older token to revoke
-    # Left to the next flush, so that a pledge signed next writes its entry in the same INSERT.
-    record_change(org, "registered", actor_kind, actor_user_id, goals=numbers,
-            suggested=sorted(int(k) for k in (suggestions or {})), consent_version=org.consent_version)
-    record_change(org, "edit_link_issued", actor_kind, actor_user_id)
+    write_changes(org, actor_kind, actor_user_id, [
+        ("registered", {"goals": numbers, "suggested": sorted(int(k) for k in (suggestions or {})),
+                        "consent_version": org.consent_version}),
+        ("edit_link_issued", {})])
     return RegistrationResult(org, created=True, edit_token=token)
 
 

@@ -23,7 +23,7 @@ from ..errors import Conflict, Invalid
 from ..extensions import db
 from ..goals.services import goals_by_number
 from ..organisations import validation
-from ..organisations.history import record_change
+from ..organisations.history import record_change, write_changes
 from ..organisations.models import Organisation, OrganisationStatus
 from ..organisations.services import insert_persistent
 from ..timeutil import utcnow
@@ -80,14 +80,12 @@ def sign_pledge(organisation: Organisation, signer_name: str, goals: Iterable[in
                     pledge_version=network.pledge_version, signer_name=signer, joint_action=action,
                     signed_at=utcnow(), withdrawn_at=None)
     if new_group:
-        # Two plain INSERTs (the pledge, then its goals by number): the goals' rows are neither
-        # loaded nor tracked (``pledge.goals`` loads them if read). They refer only to the group's row,
-        # already written, so the registration's pending history waits for this pledge's, one INSERT.
-        with db.session.no_autoflush:
-            insert_persistent([pledge], network_id=organisation.network_id)
-            db.session.execute(sa.insert(pledge_goals), [{"pledge_id": pledge.id, "goal_number": n}
-                                                         for n in sorted(numbers)],
-                               execution_options={"network_id": organisation.network_id})
+        # Plain INSERTs (the pledge, its goals by number, its history entry): the goals' rows are
+        # neither loaded nor tracked (``pledge.goals`` loads them if read).
+        insert_persistent([pledge], network_id=organisation.network_id)
+        db.session.execute(sa.insert(pledge_goals), [{"pledge_id": pledge.id, "goal_number": n}
+                                                     for n in sorted(numbers)],
+                           execution_options={"network_id": organisation.network_id})
         set_committed_value(pledge, "organisation", organisation)
     else:
         pledge.goals = goals_by_number(numbers)
@@ -99,9 +97,14 @@ def sign_pledge(organisation: Organisation, signer_name: str, goals: Iterable[in
             nested.rollback()
             raise Conflict("This group has already signed the pledge for %(edition)d.", edition=edition) from None
         nested.commit()
-    details = {"renewed_from": renewed_from} if renewed_from else {}
-    record_change(organisation, "pledge_renewed" if renewed_from else "pledge_signed", actor_kind, actor_user_id,
-                  edition=edition, pledge_version=network.pledge_version, goals=numbers, **details)
+    action = "pledge_renewed" if renewed_from else "pledge_signed"
+    details = {"edition": edition, "pledge_version": network.pledge_version, "goals": numbers}
+    if renewed_from:
+        details["renewed_from"] = renewed_from
+    if new_group:
+        write_changes(organisation, actor_kind, actor_user_id, [(action, details)])
+    else:
+        record_change(organisation, action, actor_kind, actor_user_id, **details)
     db.session.flush()
     return pledge
 

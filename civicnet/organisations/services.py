@@ -219,8 +219,8 @@ def issue_edit_token(org: Organisation, *, revoke_existing: bool = True, actor_k
 def _insert_edit_token(org: Organisation) -> str:
     """Store a new token's digest (one INSERT, no ORM object: nothing reads it back) and return the token."""
     token = new_token(32)
-    db.session.execute(sa.insert(EditToken.__table__).values(
-        organisation_id=org.id, token_hash=token_digest(token), created_at=utcnow()))
+    db.session.execute(sa.insert(EditToken.__table__),
+                       {"organisation_id": org.id, "token_hash": token_digest(token), "created_at": utcnow()})
     return token
 
 

@@ -15,7 +15,7 @@ How changes are seen (no caller has to remember anything):
   (so the row is locked only while committing);
 - bulk statements through the session (``session.execute(sa.update(Pledge)...)``, bulk inserts)
   on those tables replace the token of scope ``*``, which every key includes, or the one network's
-  token when the statement carries ``execution_options(network_id=...)``.
+  token when the statement or its execute call carries the execution option ``network_id``.
 
 Writes through a bare connection (``engine.begin()``) are not seen; nothing in the application
 writes those tables that way. While the current transaction holds unflushed or uncommitted

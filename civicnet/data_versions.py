@@ -15,7 +15,7 @@ How changes are seen (no caller has to remember anything):
   (so the row is locked only while committing);
 - bulk statements through the session (``session.execute(sa.update(Pledge)...)``, bulk inserts)
   on those tables replace the token of scope ``*``, which every key includes, or the one network's
-  token when the statement carries ``execution_options(network_id=...)``.
+  token when the statement or its execute call carries the execution option ``network_id``.
 
 Writes through a bare connection (``engine.begin()``) are not seen; nothing in the application
 writes those tables that way. While the current transaction holds unflushed or uncommitted
@@ -23,6 +23,7 @@ changes of this kind, readers bypass the cache (they must see their own writes).
 """
 from __future__ import annotations
 
+import functools
 import threading
 import uuid
 from collections import OrderedDict
@@ -128,15 +129,20 @@ def _replace(session: Session, scopes: list[str], *, overwrite: bool) -> None:
     """Give each scope a new random token (``overwrite``) or one only where it has none yet."""
     if not scopes:
         return
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     now = utcnow()
-    stmt = insert(StatsVersion).values([{"scope": s, "token": uuid.uuid4().hex, "updated_at": now} for s in scopes])
+    session.execute(_upsert(session.get_bind().dialect.name, overwrite),
+                    [{"scope": s, "token": uuid.uuid4().hex, "updated_at": now} for s in scopes])
+
+
+@functools.cache
+def _upsert(dialect: str, overwrite: bool) -> sa.Insert:
+    """The statement of ``_replace``, built once (the rows come as parameters: compiled once too)."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(StatsVersion.__table__)
     if overwrite:
-        stmt = stmt.on_conflict_do_update(index_elements=["scope"],
+        return stmt.on_conflict_do_update(index_elements=["scope"],
                                           set_={"token": stmt.excluded.token, "updated_at": stmt.excluded.updated_at})
-    else:
-        stmt = stmt.on_conflict_do_nothing(index_elements=["scope"])
-    session.execute(stmt)
+    return stmt.on_conflict_do_nothing(index_elements=["scope"])
 
 
 def init_app(_app) -> None:

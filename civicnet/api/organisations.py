@@ -16,8 +16,15 @@ from ..organisations.views import edit_link
 from ..pledges.models import Pledge
 from ..pledges.services import sign_pledge
 from .auth import token_network
-from .schemas import (OrganisationPageSchema, OrganisationQuerySchema, OrganisationSchema, PledgeQuerySchema,
-                      PledgeSchema, RegistrationOutSchema, RegistrationSchema)
+from .schemas import (
+    OrganisationPageSchema,
+    OrganisationQuerySchema,
+    OrganisationSchema,
+    PledgeQuerySchema,
+    PledgeSchema,
+    RegistrationOutSchema,
+    RegistrationSchema,
+)
 
 bp = Blueprint("api_organisations", __name__, url_prefix="/api/v1/networks/<slug>",
                description="Groups of a network and their pledges")
@@ -36,7 +43,8 @@ class Organisations(MethodView):
         filters = OrganisationFilters(**args)
         return services.list_organisations(network, filters, page=page, per_page=per_page)
 
-    @bp.arguments(RegistrationSchema)
+    # An instance, not the class: webargs would build the schema (and its nested one) on every request.
+    @bp.arguments(RegistrationSchema())
     @bp.response(201, RegistrationOutSchema)
     @bp.alt_response(409, description="The group is already registered")
     def post(self, data: dict, slug: str):

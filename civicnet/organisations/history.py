@@ -7,10 +7,11 @@ read it: who did what, in words, never the stored codes.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -31,13 +32,25 @@ class ActorKind(enum.StrEnum):
 
 def record_change(org: Organisation, action: str, actor_kind: str, actor_user_id: int | None = None,
                   **details) -> None:
-    """Add one entry to the group's history."""
+    """Add one entry to the group's history (written with the session's next flush)."""
+    db.session.add(OrganisationChange(**_entry(org, action, actor_kind, actor_user_id, details)))
+
+
+def write_changes(org: Organisation, actor_kind: str, actor_user_id: int | None,
+                  entries: Sequence[tuple[str, dict]]) -> None:
+    """Write several entries of one actor at once, in order, with one plain INSERT and no ORM objects
+    (a registration's hot path: the same rows ``record_change`` gives, without a flush to track them)."""
+    db.session.execute(sa.insert(OrganisationChange.__table__),
+                       [_entry(org, action, actor_kind, actor_user_id, details) for action, details in entries])
+
+
+def _entry(org: Organisation, action: str, actor_kind: str, actor_user_id: int | None, details: dict) -> dict:
     try:
         kind = ActorKind(actor_kind)
     except ValueError:
         raise ValueError(f"unknown actor kind {actor_kind!r}") from None
-    db.session.add(OrganisationChange(organisation_id=org.id, action=action, actor_kind=kind.value,
-                                      actor_user_id=actor_user_id, details=details, at=utcnow()))
+    return {"organisation_id": org.id, "action": action, "actor_kind": kind.value, "actor_user_id": actor_user_id,
+            "details": details, "at": utcnow()}
 
 
 # --- as people read it ---------------------------------------------------------------------

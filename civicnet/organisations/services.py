@@ -30,16 +30,17 @@ sends ``telegram_consent_withdrawn``: the notices domain drops the chat link).
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from blinker import Namespace
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..data_versions import cached
@@ -50,9 +51,16 @@ from ..timeutil import utcnow
 from ..tokens import new_token, token_digest
 from . import validation
 from .consent import ConsentChoices
-from .history import ActorKind, record_change
-from .models import (AgeBand, EditToken, GoalSource, Organisation, OrganisationChange, OrganisationGoal,
-                     OrganisationStatus)
+from .history import ActorKind, record_change, write_changes
+from .models import (
+    AgeBand,
+    EditToken,
+    GoalSource,
+    Organisation,
+    OrganisationChange,
+    OrganisationGoal,
+    OrganisationStatus,
+)
 
 # Other domains (meetings, notices, bot) connect here to delete what they hold about a group.
 signals = Namespace()
@@ -66,7 +74,7 @@ telegram_consent_withdrawn = signals.signal("telegram-consent-withdrawn")
 
 PERSONAL_FIELDS = {"name", "representative", "email", "phone", "website", "guardian_name"}
 # (select, network, filters) -> select: filters over other domains' tables, registered at start-up.
-filter_hooks: list[Callable[[sa.Select, Network, "OrganisationFilters"], sa.Select]] = []
+filter_hooks: list[Callable[[sa.Select, Network, OrganisationFilters], sa.Select]] = []
 
 
 @dataclass
@@ -128,18 +136,22 @@ def get_organisation(network: Network, organisation_id: int) -> Organisation:
 
 def find_existing(network: Network, name: str, email: str | None, phone: str | None) -> Organisation | None:
     """The group with the same normalised name and the same e-mail or phone, if any."""
-    key = validation.name_key(name)
     contacts = [c for c in (email, phone) if c]
     if not contacts:
         return None
-    return db.session.scalar(
-        sa.select(Organisation).where(
-            Organisation.network_id == network.id, Organisation.name_key == key,
-            sa.or_(Organisation.contact_key.in_([c.lower() for c in contacts]),
-                   *[Organisation.email == e for e in [email] if e],
-                   *[Organisation.phone == p for p in [phone] if p]),
-        ).order_by(Organisation.id).limit(1)
-    )
+    # Only the id: a registration mostly finds none, and then needs no ORM row loaded.
+    found = db.session.scalar(_FIND_EXISTING, {
+        "network_id": network.id, "name_key": validation.name_key(name), "contacts": [c.lower() for c in contacts],
+        "email": email or None, "phone": phone or None})
+    return None if found is None else db.session.get(Organisation, found)
+
+
+# The same statement every time (a missing e-mail or phone is NULL, which equals nothing).
+_FIND_EXISTING = sa.select(Organisation.id).where(
+    Organisation.network_id == sa.bindparam("network_id"), Organisation.name_key == sa.bindparam("name_key"),
+    sa.or_(Organisation.contact_key.in_(sa.bindparam("contacts", expanding=True)),
+           Organisation.email == sa.bindparam("email"), Organisation.phone == sa.bindparam("phone")),
+).order_by(Organisation.id).limit(1)
 
 
 def filtered_select(network: Network, filters: OrganisationFilters | None = None) -> sa.Select:
@@ -193,18 +205,22 @@ def history(org: Organisation) -> list[OrganisationChange]:
 # --- edit links ----------------------------------------------------------------------------
 
 def issue_edit_token(org: Organisation, *, revoke_existing: bool = True, actor_kind: str = "system",
-                     actor_user_id: int | None = None, flush: bool = True) -> str:
-    """A new private edit token (returned once); older ones are revoked unless asked not to.
-    ``flush=False`` leaves the rows to the caller's next flush (a registration writes them together
-    with its pledge and history: fewer statements)."""
+                     actor_user_id: int | None = None) -> str:
+    """A new private edit token (returned once); older ones are revoked unless asked not to."""
     _require_not_erased(org)
     if revoke_existing:
         _revoke(org)
-    token = new_token(32)
-    db.session.add(EditToken(organisation_id=org.id, token_hash=token_digest(token), created_at=utcnow()))
+    token = _insert_edit_token(org)
     record_change(org, "edit_link_issued", actor_kind, actor_user_id)
-    if flush:
-        db.session.flush()
+    db.session.flush()
+    return token
+
+
+def _insert_edit_token(org: Organisation) -> str:
+    """Store a new token's digest (one INSERT, no ORM object: nothing reads it back) and return the token."""
+    token = new_token(32)
+    db.session.execute(sa.insert(EditToken.__table__),
+                       {"organisation_id": org.id, "token_hash": token_digest(token), "created_at": utcnow()})
     return token
 
 
@@ -293,11 +309,14 @@ def register_organisation(network: Network, data: Mapping[str, object], *, goals
             Organisation.network_id == network.id, Organisation.name_key == validation.name_key(clean["name"]),
             Organisation.contact_key == validation.contact_key(clean.get("email"), clean.get("phone"))))
         return RegistrationResult(winner, created=False)
-    _apply_goals(org, numbers, suggestions, GoalSource.CHOSEN)
-    record_change(org, "registered", actor_kind, actor_user_id, goals=numbers,
-            suggested=sorted(int(k) for k in (suggestions or {})), consent_version=org.consent_version)
-    token = issue_edit_token(org, revoke_existing=False, actor_kind=actor_kind, actor_user_id=actor_user_id,
-                             flush=False)
+    links = _new_goal_links(org, numbers, suggestions, GoalSource.CHOSEN)
+    insert_persistent(links, network_id=network.id)
+    set_committed_value(org, "goal_links", links)
+    token = _insert_edit_token(org)  # the group is new: no older token to revoke
+    write_changes(org, actor_kind, actor_user_id, [
+        ("registered", {"goals": numbers, "suggested": sorted(int(k) for k in (suggestions or {})),
+                        "consent_version": org.consent_version}),
+        ("edit_link_issued", {})])
     return RegistrationResult(org, created=True, edit_token=token)
 
 
@@ -306,16 +325,87 @@ def _insert_unless_registered(values: dict) -> Organisation | None:
 
     ``ON CONFLICT DO NOTHING`` settles a race in the one statement, where a savepoint around a
     plain INSERT costs two more round trips on every registration (it is the hot path of the API).
+    The row comes back whole (RETURNING every column, defaults included) and becomes the session's
+    persistent ``Organisation``, with no goal links yet.
     """
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = (insert(Organisation).values(**values)
-            .on_conflict_do_nothing(index_elements=["network_id", "name_key", "contact_key"])
-            .returning(Organisation).options(lazyload(Organisation.goal_links))
-            .execution_options(network_id=values["network_id"]))
-    org = db.session.scalars(stmt).one_or_none()
-    if org is not None:
-        set_committed_value(org, "goal_links", [])  # it is new: no query to learn it has no goals yet
+    dialect = db.session.get_bind().dialect.name
+    row = db.session.execute(_identity_insert(dialect), values,
+                             execution_options={"network_id": values["network_id"]}).one_or_none()
+    if row is None:
+        return None
+    org = Organisation(**row._mapping)
+    set_committed_value(org, "goal_links", [])  # it is new: no query to learn it has no goals yet
+    _attach(org)
     return org
+
+
+@functools.cache
+def _identity_insert(dialect: str) -> sa.Insert:
+    """The statement of ``_insert_unless_registered``, built once (its values come as parameters)."""
+    table = Organisation.__table__
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (insert(table).on_conflict_do_nothing(index_elements=["network_id", "name_key", "contact_key"])
+            .returning(*table.columns))
+
+
+def _new_goal_links(org: Organisation, goals: list[int], suggestions: Mapping[int, float] | None,
+                    source: str) -> list[OrganisationGoal]:
+    """The goal links ``_apply_goals`` would give a group that has none yet, every column set (for
+    ``insert_persistent``), in the order the relationship loads them."""
+    now = utcnow()
+    links: dict[int, OrganisationGoal] = {}
+    for number, score in ((int(k), float(v)) for k, v in (suggestions or {}).items()):
+        if 1 <= number <= 17:
+            links[number] = OrganisationGoal(
+                organisation_id=org.id, goal_number=number, source=GoalSource.SUGGESTED, selected=False, rank=0,
+                suggested=True, suggested_score=score, updated_at=now)
+    for rank, number in enumerate(goals):
+        link = links.get(number)
+        if link is None:
+            links[number] = OrganisationGoal(organisation_id=org.id, goal_number=number, source=source,
+                                             selected=True, rank=rank, suggested=False, suggested_score=None,
+                                             updated_at=now)
+        else:  # a suggestion left ticked keeps its source; anything else ticked is the chooser's
+            link.source = GoalSource.SUGGESTED if source == GoalSource.CHOSEN else source
+            link.selected, link.rank = True, rank
+    for link in links.values():
+        set_committed_value(link, "organisation", org)
+    return [links[number] for number in sorted(links)]
+
+
+def insert_persistent(objects: Sequence[object], *, network_id: int | None = None) -> None:
+    """INSERT new ORM objects of one class with one statement and attach them to the session as
+    persistent rows, as a flush would, without the unit of work's bookkeeping (a registration writes
+    five tables on the API's hot path).
+
+    Every column must be set on each object: no column defaults are applied. A single object may leave
+    its autoincrement key unset: it is read back with RETURNING. ``network_id`` names the network whose
+    data version the rows replace (``data_versions``), when the table is one it watches.
+    """
+    if not objects:
+        return
+    mapper = sa.inspect(type(objects[0]))
+    table = mapper.local_table
+    rows = [{prop.columns[0].key: getattr(obj, prop.key) for prop in mapper.column_attrs} for obj in objects]
+    auto = table.autoincrement_column
+    options = {} if network_id is None else {"network_id": network_id}
+    # The rows are parameters, not ``values()``: the statement is the same every time, compiled once.
+    if auto is not None and rows[0][auto.key] is None:
+        if len(objects) != 1:
+            raise ValueError("insert_persistent reads back the key of a single object only")
+        del rows[0][auto.key]
+        key = db.session.execute(sa.insert(table).returning(auto), rows[0], execution_options=options).scalar_one()
+        setattr(objects[0], mapper.get_property_by_column(auto).key, key)
+    else:
+        db.session.execute(sa.insert(table), rows, execution_options=options)
+    for obj in objects:
+        _attach(obj)
+
+
+def _attach(obj: object) -> None:
+    """Make a new object whose row was just written by a plain INSERT a clean persistent one."""
+    make_transient_to_detached(obj)
+    db.session.add(obj)
 
 
 def _consent_fields(clean: dict, choices: ConsentChoices | None) -> dict:

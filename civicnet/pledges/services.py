@@ -16,16 +16,18 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..db_session import savepoint
 from ..errors import Conflict, Invalid
 from ..extensions import db
 from ..goals.services import goals_by_number
 from ..organisations import validation
-from ..organisations.history import record_change
+from ..organisations.history import record_change, write_changes
 from ..organisations.models import Organisation, OrganisationStatus
+from ..organisations.services import insert_persistent
 from ..timeutil import utcnow
-from .models import Pledge
+from .models import Pledge, pledge_goals
 
 
 def active_pledge(org: Organisation, edition: int | None = None) -> Pledge | None:
@@ -76,11 +78,17 @@ def sign_pledge(organisation: Organisation, signer_name: str, goals: Iterable[in
     # its INSERT (in a savepoint) whether it comes from this request or a concurrent one.
     pledge = Pledge(organisation_id=organisation.id, network_id=organisation.network_id, edition=edition,
                     pledge_version=network.pledge_version, signer_name=signer, joint_action=action,
-                    signed_at=utcnow())
-    pledge.goals = goals_by_number(numbers)
+                    signed_at=utcnow(), withdrawn_at=None)
     if new_group:
-        db.session.add(pledge)
+        # Plain INSERTs (the pledge, its goals by number, its history entry): the goals' rows are
+        # neither loaded nor tracked (``pledge.goals`` loads them if read).
+        insert_persistent([pledge], network_id=organisation.network_id)
+        db.session.execute(sa.insert(pledge_goals), [{"pledge_id": pledge.id, "goal_number": n}
+                                                     for n in sorted(numbers)],
+                           execution_options={"network_id": organisation.network_id})
+        set_committed_value(pledge, "organisation", organisation)
     else:
+        pledge.goals = goals_by_number(numbers)
         nested = savepoint()
         try:
             db.session.add(pledge)
@@ -89,9 +97,14 @@ def sign_pledge(organisation: Organisation, signer_name: str, goals: Iterable[in
             nested.rollback()
             raise Conflict("This group has already signed the pledge for %(edition)d.", edition=edition) from None
         nested.commit()
-    details = {"renewed_from": renewed_from} if renewed_from else {}
-    record_change(organisation, "pledge_renewed" if renewed_from else "pledge_signed", actor_kind, actor_user_id,
-                  edition=edition, pledge_version=network.pledge_version, goals=numbers, **details)
+    action = "pledge_renewed" if renewed_from else "pledge_signed"
+    details = {"edition": edition, "pledge_version": network.pledge_version, "goals": numbers}
+    if renewed_from:
+        details["renewed_from"] = renewed_from
+    if new_group:
+        write_changes(organisation, actor_kind, actor_user_id, [(action, details)])
+    else:
+        record_change(organisation, action, actor_kind, actor_user_id, **details)
     db.session.flush()
     return pledge
 

@@ -50,6 +50,28 @@ def test_suggestions_recorded(network):
     assert links[13].source == "chosen" and not links[13].suggested
 
 
+def test_registration_objects_are_the_rows_written(network):
+    """The group, its goal links and pledge come back as the session's persistent rows (written with plain
+    INSERTs): the same values as a fresh load, changeable later in the same transaction, history in order."""
+    result = services.register_organisation(network, DATA, goals=[6, 13], suggestions={6: 0.8, 14: 0.4},
+                                            consent_version="1")
+    org = result.organisation
+    pledge = sign_pledge(org, "김민지", [13, 6], new_group=True)
+    assert not db.session.new and not db.session.dirty
+    held = [(l.goal_number, l.source, l.selected, l.rank, l.suggested, l.suggested_score) for l in org.goal_links]
+    assert [g.number for g in pledge.goals] == [6, 13] and pledge.organisation is org
+    services.set_goals(org, [13], actor_kind="group")  # updates and deletes the links just written
+    db.session.commit()
+    db.session.expire_all()
+    assert [(l.goal_number, l.source, l.selected, l.rank, l.suggested, l.suggested_score) for l in org.goal_links] \
+        == [(6, "suggested", False, 0, True, 0.8), (13, "chosen", True, 0, False, None), (14, "suggested", False, 0, True, 0.4)]
+    assert held == [(6, "suggested", True, 0, True, 0.8), (13, "chosen", True, 1, False, None),
+                    (14, "suggested", False, 0, True, 0.4)]
+    assert [c.action for c in services.history(org)] == ["goals_set", "pledge_signed", "edit_link_issued", "registered"]
+    assert services.organisation_by_edit_token(result.edit_token).id == org.id
+    assert active_pledge(org).id == pledge.id and [g.number for g in active_pledge(org).goals] == [6, 13]
+
+
 @pytest.mark.parametrize("field,value", [
     ("email", "not-an-email"), ("phone", "12345"), ("name", "abc\u202egpj.exe"),
     ("activities", "x" * 5001), ("name", "bad\x00name"), ("kind", "alien"), ("size", "-3"),

@@ -32,10 +32,9 @@ from datetime import datetime
 from typing import TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from .db_session import dialect_insert
 from .extensions import db
 from .networks.models import Cluster
 from .organisations.models import Organisation, OrganisationGoal
@@ -137,8 +136,7 @@ def _replace(session: Session, scopes: list[str], *, overwrite: bool) -> None:
 @functools.cache
 def _upsert(dialect: str, overwrite: bool) -> sa.Insert:
     """The statement of ``_replace``, built once (the rows come as parameters: compiled once too)."""
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(StatsVersion.__table__)
+    stmt = dialect_insert(dialect, StatsVersion.__table__)
     if overwrite:
         return stmt.on_conflict_do_update(index_elements=["scope"],
                                           set_={"token": stmt.excluded.token, "updated_at": stmt.excluded.updated_at})

@@ -21,10 +21,10 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .db_session import dialect_insert
 from .extensions import db
 from .timeutil import utcnow
 
@@ -48,10 +48,6 @@ def holder_name() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def _insert(engine: Engine):
-    return (postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert)(L)
-
-
 class Lease:
     """``Lease(engine, "notices-sender:<bot>", ttl=30).acquire()`` → True when this process holds it."""
 
@@ -63,7 +59,7 @@ class Lease:
         """Take the lease if it is free, expired or already ours (then it is extended)."""
         now = utcnow()
         expires = now + timedelta(seconds=self.ttl)
-        stmt = _insert(self.engine).values(name=self.name, holder=self.holder, acquired_at=now, expires_at=expires)
+        stmt = dialect_insert(self.engine.dialect.name, L).values(name=self.name, holder=self.holder, acquired_at=now, expires_at=expires)
         stmt = stmt.on_conflict_do_update(
             index_elements=[L.c.name],
             set_={"holder": stmt.excluded.holder, "expires_at": stmt.excluded.expires_at,

@@ -33,17 +33,15 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from blinker import Namespace
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..data_versions import cached
+from ..db_session import attach_written, dialect_insert, insert_persistent
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..networks.models import Cluster, Network
@@ -274,10 +272,14 @@ def _apply_goals(org: Organisation, goals: list[int], suggestions: Mapping[int, 
             org.goal_links.append(OrganisationGoal(goal_number=number, source=source, selected=True, rank=rank))
             continue
         if not link.selected or source == GoalSource.ORGANISER:
-            # A suggestion left ticked keeps its source; anything a person (re)ticks is theirs.
-            link.source = (GoalSource.SUGGESTED if source == GoalSource.CHOSEN and link.suggested
-                           and number in suggestions else source)
+            link.source = _ticked_source(source, kept_suggestion=link.suggested and number in suggestions)
         link.selected, link.rank = True, rank
+
+
+def _ticked_source(source: str, *, kept_suggestion: bool) -> str:
+    """Who a ticked goal is from: a suggestion left ticked keeps its source; anything a person
+    (re)ticks is theirs."""
+    return GoalSource.SUGGESTED if source == GoalSource.CHOSEN and kept_suggestion else source
 
 
 def register_organisation(network: Network, data: Mapping[str, object], *, goals: Iterable[int],
@@ -299,15 +301,13 @@ def register_organisation(network: Network, data: Mapping[str, object], *, goals
     existing = find_existing(network, clean["name"], clean.get("email"), clean.get("phone"))
     if existing is not None:
         return RegistrationResult(existing, created=False)
+    identity = {"network_id": network.id, "name_key": validation.name_key(clean["name"]),
+                "contact_key": validation.contact_key(clean.get("email"), clean.get("phone"))}
     org = _insert_unless_registered(dict(
-        network_id=network.id, name_key=validation.name_key(clean["name"]),
-        contact_key=validation.contact_key(clean.get("email"), clean.get("phone")),
-        status=OrganisationStatus.REGISTERED, consent_version=str(consent_version)[:32], consent_text=consent_text,
-        consented_at=utcnow(), **clean, **consents))
+        identity, status=OrganisationStatus.REGISTERED, consent_version=str(consent_version)[:32],
+        consent_text=consent_text, consented_at=utcnow(), **clean, **consents))
     if org is None:  # a concurrent submission of the same group won the race
-        winner = db.session.scalar(sa.select(Organisation).where(
-            Organisation.network_id == network.id, Organisation.name_key == validation.name_key(clean["name"]),
-            Organisation.contact_key == validation.contact_key(clean.get("email"), clean.get("phone"))))
+        winner = db.session.scalar(sa.select(Organisation).filter_by(**identity))
         return RegistrationResult(winner, created=False)
     links = _new_goal_links(org, numbers, suggestions, GoalSource.CHOSEN)
     insert_persistent(links, network_id=network.id)
@@ -335,7 +335,7 @@ def _insert_unless_registered(values: dict) -> Organisation | None:
         return None
     org = Organisation(**row._mapping)
     set_committed_value(org, "goal_links", [])  # it is new: no query to learn it has no goals yet
-    _attach(org)
+    attach_written(org)
     return org
 
 
@@ -343,8 +343,7 @@ def _insert_unless_registered(values: dict) -> Organisation | None:
 def _identity_insert(dialect: str) -> sa.Insert:
     """The statement of ``_insert_unless_registered``, built once (its values come as parameters)."""
     table = Organisation.__table__
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    return (insert(table).on_conflict_do_nothing(index_elements=["network_id", "name_key", "contact_key"])
+    return (dialect_insert(dialect, table).on_conflict_do_nothing(index_elements=["network_id", "name_key", "contact_key"])
             .returning(*table.columns))
 
 
@@ -365,47 +364,12 @@ def _new_goal_links(org: Organisation, goals: list[int], suggestions: Mapping[in
             links[number] = OrganisationGoal(organisation_id=org.id, goal_number=number, source=source,
                                              selected=True, rank=rank, suggested=False, suggested_score=None,
                                              updated_at=now)
-        else:  # a suggestion left ticked keeps its source; anything else ticked is the chooser's
-            link.source = GoalSource.SUGGESTED if source == GoalSource.CHOSEN else source
+        else:
+            link.source = _ticked_source(source, kept_suggestion=True)
             link.selected, link.rank = True, rank
     for link in links.values():
         set_committed_value(link, "organisation", org)
     return [links[number] for number in sorted(links)]
-
-
-def insert_persistent(objects: Sequence[object], *, network_id: int | None = None) -> None:
-    """INSERT new ORM objects of one class with one statement and attach them to the session as
-    persistent rows, as a flush would, without the unit of work's bookkeeping (a registration writes
-    five tables on the API's hot path).
-
-    Every column must be set on each object: no column defaults are applied. A single object may leave
-    its autoincrement key unset: it is read back with RETURNING. ``network_id`` names the network whose
-    data version the rows replace (``data_versions``), when the table is one it watches.
-    """
-    if not objects:
-        return
-    mapper = sa.inspect(type(objects[0]))
-    table = mapper.local_table
-    rows = [{prop.columns[0].key: getattr(obj, prop.key) for prop in mapper.column_attrs} for obj in objects]
-    auto = table.autoincrement_column
-    options = {} if network_id is None else {"network_id": network_id}
-    # The rows are parameters, not ``values()``: the statement is the same every time, compiled once.
-    if auto is not None and rows[0][auto.key] is None:
-        if len(objects) != 1:
-            raise ValueError("insert_persistent reads back the key of a single object only")
-        del rows[0][auto.key]
-        key = db.session.execute(sa.insert(table).returning(auto), rows[0], execution_options=options).scalar_one()
-        setattr(objects[0], mapper.get_property_by_column(auto).key, key)
-    else:
-        db.session.execute(sa.insert(table), rows, execution_options=options)
-    for obj in objects:
-        _attach(obj)
-
-
-def _attach(obj: object) -> None:
-    """Make a new object whose row was just written by a plain INSERT a clean persistent one."""
-    make_transient_to_detached(obj)
-    db.session.add(obj)
 
 
 def _consent_fields(clean: dict, choices: ConsentChoices | None) -> dict:

@@ -18,14 +18,13 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ..db_session import savepoint
+from ..db_session import insert_persistent, savepoint
 from ..errors import Conflict, Invalid
 from ..extensions import db
 from ..goals.services import goals_by_number
 from ..organisations import validation
 from ..organisations.history import record_change, write_changes
 from ..organisations.models import Organisation, OrganisationStatus
-from ..organisations.services import insert_persistent
 from ..timeutil import utcnow
 from .models import Pledge, pledge_goals
 

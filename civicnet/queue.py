@@ -18,7 +18,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -97,10 +97,14 @@ def enqueue(name: str, *args, **kwargs) -> bool:
     if huey.immediate:  # tests: run now, in this app's context, as the worker would
         DECLARED[name].func(*args, **kwargs)
         return True
-    message = Message(id=str(uuid.uuid4()), name=_registry_name(name), args=tuple(args), kwargs=dict(kwargs),
-                      retries=0, retry_delay=0)
-    huey.storage.enqueue(huey.serializer.serialize(message), None)
+    huey.storage.enqueue(_message(huey, name, args, kwargs), None)
     return True
+
+
+def _message(huey: Huey, name: str, args: tuple, kwargs: dict, eta: datetime | None = None) -> bytes:
+    """Task ``name``'s call as the worker reads it off the queue (serialised)."""
+    return huey.serializer.serialize(Message(id=str(uuid.uuid4()), name=_registry_name(name), eta=eta,
+                                             args=tuple(args), kwargs=dict(kwargs), retries=0, retry_delay=0))
 
 
 def enqueue_at(eta: datetime, name: str, *args, **kwargs) -> bool:
@@ -112,17 +116,8 @@ def enqueue_at(eta: datetime, name: str, *args, **kwargs) -> bool:
     if not enabled(app):
         return False
     huey = get_huey(app)
-    message = Message(id=str(uuid.uuid4()), name=_registry_name(name), eta=eta, args=tuple(args),
-                      kwargs=dict(kwargs), retries=0, retry_delay=0)
-    huey.storage.add_to_schedule(huey.serializer.serialize(message), eta)
+    huey.storage.add_to_schedule(_message(huey, name, args, kwargs, eta), eta)
     return True
-
-
-def enqueue_in(delay: float, name: str, *args, **kwargs) -> bool:
-    """``enqueue_at`` ``delay`` seconds from now."""
-    from .timeutil import utcnow
-
-    return enqueue_at(utcnow() + timedelta(seconds=max(0.0, delay)), name, *args, **kwargs)
 
 
 def enqueue_after_commit(name: str, *args, **kwargs) -> None:

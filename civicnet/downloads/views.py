@@ -1,8 +1,11 @@
 """Organisers' pages of a prepared export: progress (HTML and JSON) and the download."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, render_template, url_for
+from collections.abc import Mapping
+
+from flask import Blueprint, current_app, g, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from ..accounts.access import organiser_required
 from ..spreadsheets import CSV_MIMETYPE, XLSX_MIMETYPE, download
@@ -11,6 +14,13 @@ from .models import ExportState
 
 bp = Blueprint("downloads", __name__, template_folder="templates", url_prefix="/o/<slug>/exports")
 MIMETYPES = {"csv": CSV_MIMETYPE, "xlsx": XLSX_MIMETYPE}
+
+
+def prepared(kind: str, fmt: str, params: Mapping[str, str], filename: str):
+    """The answer to an export past EXPORT_WORKER_THRESHOLD rows: the worker builds the file, the
+    organiser goes to its progress page."""
+    export = services.request_export(g.network, kind, fmt, params, user_id=current_user.id, filename=filename)
+    return redirect(url_for("downloads.show", slug=g.network.slug, export_id=export.id))
 
 
 def message(export) -> str:

@@ -10,7 +10,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..accounts.access import organiser_required
-from ..downloads.services import request_export, too_large
+from ..downloads.services import too_large
+from ..downloads.views import prepared
 from ..errors import Invalid, NotFound
 from ..extensions import db
 from ..goals.services import all_goals
@@ -382,17 +383,15 @@ def joint_action(slug: str, meeting_id: int, table_id: int):
 
 # --- exports ----------------------------------------------------------------------------------
 
-def _spreadsheet(fmt: str, kind: str, meeting, params: dict, rows_total: int, name: str, rows):
-    """The CSV or XLSX download; past EXPORT_WORKER_THRESHOLD rows, a file the worker builds (a
-    redirect to its progress page); None for any other format. ``rows`` is called only to stream."""
+def _spreadsheet(fmt: str, kind: str, meeting, params: dict, rows_total: int, name: str, sheet: tuple, rows):
+    """The CSV or XLSX download of ``sheet`` (headers, title); past EXPORT_WORKER_THRESHOLD rows, a
+    file the worker builds (a redirect to its progress page); None for any other format. ``rows`` is
+    called only to stream."""
     if fmt not in {"csv", "xlsx"}:
         return None
     if too_large(rows_total):
-        prepared = request_export(g.network, kind, fmt, {"meeting": str(meeting.id)} | params,
-                                  user_id=current_user.id, filename=f"{name}.{fmt}")
-        return redirect(url_for("downloads.show", slug=g.network.slug, export_id=prepared.id))
-    headers, title = ((exports.TABLE_HEADERS, exports.TABLES_TITLE) if kind == "meeting-tables"
-                      else (exports.SIGNIN_HEADERS, exports.SIGNIN_TITLE))
+        return prepared(kind, fmt, {"meeting": str(meeting.id)} | params, f"{name}.{fmt}")
+    headers, title = sheet
     if fmt == "csv":
         return download(csv_bytes(headers, rows()), CSV_MIMETYPE, f"{name}.csv")
     return download(exports.to_xlsx(headers, rows(), title), XLSX_MIMETYPE, f"{name}.xlsx")
@@ -405,7 +404,8 @@ def export_tables(slug: str, meeting_id: int, fmt: str):
     cluster_id = request.args.get("cluster", type=int)
     name = f"meeting-{meeting.id}-tables" + (f"-cluster-{cluster_id}" if cluster_id else "")
     response = _spreadsheet(fmt, "meeting-tables", meeting, {"cluster": str(cluster_id)} if cluster_id else {},
-                            exports.row_count(meeting), name, lambda: exports.tables_export(meeting, cluster_id))
+                            exports.row_count(meeting), name, (exports.TABLE_HEADERS, exports.TABLES_TITLE),
+                            lambda: exports.tables_export(meeting, cluster_id))
     if response is not None:
         return response
     if fmt == "pdf":
@@ -447,7 +447,7 @@ def export_signin(slug: str, meeting_id: int, fmt: str):
     meeting = _meeting(meeting_id)
     name = f"meeting-{meeting.id}-signin"
     response = _spreadsheet(fmt, "meeting-signin", meeting, {}, exports.row_count(meeting, people=True), name,
-                            lambda: exports.signin_export(meeting))
+                            (exports.SIGNIN_HEADERS, exports.SIGNIN_TITLE), lambda: exports.signin_export(meeting))
     if response is not None:
         return response
     if fmt == "pdf":

@@ -8,7 +8,8 @@ from wtforms import SelectChoice
 
 from ..accounts.access import organiser_required
 from ..accounts.services import user_names
-from ..downloads.services import request_export, too_large_to_stream
+from ..downloads.services import too_large_to_stream
+from ..downloads.views import prepared
 from ..goals.services import all_goals
 from ..pledges.services import active_pledge, active_pledges, pledges_of
 from ..spreadsheets import CSV_MIMETYPE, XLSX_MIMETYPE, download
@@ -54,9 +55,7 @@ def _export(kind: str):
     stmt = services.filtered_select(g.network, _filters())
     name = f"{g.network.slug}-organisations.{kind}"
     if too_large_to_stream(stmt):
-        prepared = request_export(g.network, "organisations", kind, request.args, user_id=current_user.id,
-                                  filename=name)
-        return redirect(url_for("downloads.show", slug=g.network.slug, export_id=prepared.id))
+        return prepared("organisations", kind, request.args, name)
     if kind == "csv":
         return download(exports.csv_stream(g.network, stmt), CSV_MIMETYPE, name)
     return download(exports.xlsx_stream(g.network, stmt), XLSX_MIMETYPE, name)

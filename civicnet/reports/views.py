@@ -1,13 +1,13 @@
 """Organiser pages for the yearly report: overview with links, PDF, CSV and XLSX downloads."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import Blueprint, abort, g, render_template, request
 
 from ..accounts.access import organiser_required
 from ..dashboard.views import kind_label, render_charts
 from ..directory.services import summarise_joint_actions
-from ..downloads.services import request_export, too_large
+from ..downloads.services import too_large
+from ..downloads.views import prepared
 from ..spreadsheets import CSV_MIMETYPE, XLSX_MIMETYPE, download
 from ..templating import current_lang
 from .data import build_report, report_years
@@ -51,7 +51,7 @@ def csv(slug: str, year: int):
         abort(404)
     name = f"{slug}-{year}-{table}.csv"
     if table == "actions" and _too_many_actions(_year(year)):
-        return _prepared("report-actions", "csv", {"year": str(year)}, name)
+        return prepared("report-actions", "csv", {"year": str(year)}, name)
     report = build_report(g.network, _year(year), summary=table != "actions")
     return download(to_csv(report, table), CSV_MIMETYPE, name)
 
@@ -62,7 +62,7 @@ def xlsx(slug: str, year: int):
     lang = current_lang()
     name = f"{slug}-report-{year}-{lang}.xlsx"
     if _too_many_actions(_year(year)):
-        return _prepared("report", "xlsx", {"year": str(year), "report_lang": lang}, name)
+        return prepared("report", "xlsx", {"year": str(year), "report_lang": lang}, name)
     report = build_report(g.network, _year(year), summary=False)
     return download(to_xlsx(report, lang), XLSX_MIMETYPE, name)
 
@@ -72,8 +72,3 @@ def _too_many_actions(year: int) -> bool:
     the report's table and workbook large; counted without building them."""
     return too_large(summarise_joint_actions(g.network, year, limit=0).total)
 
-
-def _prepared(kind: str, fmt: str, params: dict, name: str):
-    """Past EXPORT_WORKER_THRESHOLD rows the worker builds the file: its progress page."""
-    prepared = request_export(g.network, kind, fmt, params, user_id=current_user.id, filename=name)
-    return redirect(url_for("downloads.show", slug=g.network.slug, export_id=prepared.id))

@@ -131,12 +131,7 @@ def test_a_dead_senders_lease_expires_and_its_in_flight_rows_are_flagged_at_once
     notice = services.create_notice(network, "안내", None, "network")
     db.session.commit()
     # A sender claimed one delivery, then was killed: its lease row and its 'sending' row stay behind.
-    dead = tasks.sender_lease(app.config)
-    dead.holder = "dead-host:1:abc"
-    assert dead.acquire()
-    first = db.session.scalars(sa.select(Delivery).where(Delivery.notice_id == notice.id)).first()
-    first.state, first.claimed_by, first.claimed_at = DeliveryState.SENDING, dead.holder, utcnow()
-    db.session.commit()
+    dead, first = _dead_sender_claimed_one(app, notice)
     assert tasks.run_drain() == {"locked": True}  # the dead sender's lease is still running
     result = tasks.run_drain(wait_for_lease=5)
     assert result["sent"] == 2 and result["interrupted"] == 1
@@ -145,6 +140,17 @@ def test_a_dead_senders_lease_expires_and_its_in_flight_rows_are_flagged_at_once
     assert len(fake_tg.sent_messages()) == 2
     assert Lease(db.engine, dead.name).current_holder() is None  # released after the run
     assert db.session.get(Notice, notice.id) is not None
+
+
+def _dead_sender_claimed_one(app, notice: Notice) -> tuple[Lease, Delivery]:
+    """A sender that took the lease and claimed one of ``notice``'s deliveries, then was killed."""
+    dead = tasks.sender_lease(app.config)
+    dead.holder = "dead-host:1:abc"
+    assert dead.acquire()
+    first = db.session.scalars(sa.select(Delivery).where(Delivery.notice_id == notice.id)).first()
+    first.state, first.claimed_by, first.claimed_at = DeliveryState.SENDING, dead.holder, utcnow()
+    db.session.commit()
+    return dead, first
 
 
 def scheduled_watches(huey) -> list:
@@ -183,12 +189,7 @@ def test_a_sender_with_work_schedules_a_watch_for_just_after_its_lease_would_exp
 def test_the_watch_takes_over_from_a_dead_sender_as_soon_as_its_lease_expired(app, network, fake_tg, immediate):
     _registered(app, immediate)
     notice = _notice_to(network, [7210, 7211, 7212])
-    dead = tasks.sender_lease(app.config)
-    dead.holder = "dead-host:1:abc"
-    assert dead.acquire()
-    first = db.session.scalars(sa.select(Delivery).where(Delivery.notice_id == notice.id)).first()
-    first.state, first.claimed_by, first.claimed_at = DeliveryState.SENDING, dead.holder, utcnow()
-    db.session.commit()
+    dead, first = _dead_sender_claimed_one(app, notice)
     # Still within its lease: the watch only looks again at its expiry, and sends nothing.
     assert tasks.watch_sender(dead.holder) == {"watching": True}
     [again] = scheduled_watches(immediate)

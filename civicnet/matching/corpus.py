@@ -135,6 +135,13 @@ def korean_examples(split: str | None = None) -> list[Example]:
             for row in _labelled_rows(DATA_DIR / "korean_activities.jsonl", split)]
 
 
+REAL_PATH = DATA_DIR / "real_descriptions.jsonl"
+
+
+def real_file_present() -> bool:
+    return REAL_PATH.exists()
+
+
 def real_examples(split: str | None = None) -> list[Example]:
     """Real descriptions from public sources (``data/real_descriptions.jsonl``, provenance of
     each row in its ``source`` field and in ``data/SOURCES.md``).
@@ -143,7 +150,7 @@ def real_examples(split: str | None = None) -> list[Example]:
     or None (both). The file is built from its sources by ``data/src/real/build_real_set.py``;
     without it there are no real descriptions (an empty list).
     """
-    path = DATA_DIR / "real_descriptions.jsonl"
+    path = REAL_PATH
     if not path.exists():
         return []
     return [Example(row["text"], tuple(row["sdgs"]), row["source"], row["lang"], tuple(row["clusters"]), row["id"])

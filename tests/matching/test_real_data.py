@@ -77,13 +77,62 @@ def test_test_split_is_large_and_languages_are_counted():
 
 
 @needs_texts
-def test_real_texts_are_not_training_texts():
+def test_real_texts_are_not_other_sets_texts():
     real = {corpus.normalise_key(r["text"]) for r in _rows()}
     written = {corpus.normalise_key(e.text) for e in corpus.korean_examples()}
     train, holdout = corpus.trail_train_and_holdout()
     trail = {corpus.normalise_key(e.text) for e in train + holdout + corpus.trail_test()}
     assert not real & written
     assert not real & trail
+
+
+@needs_texts
+def test_only_the_dev_split_is_trained_on_and_the_artefacts_say_so():
+    from civicnet.matching import training
+    from civicnet.matching.model import load_model
+
+    trained = [e for e in training.training_examples() if e.source == "real-dev"]
+    rows, dropped = training.real_training_examples()
+    test_keys = {corpus.normalise_key(e.text) for e in corpus.real_examples("test")}
+    assert trained == rows and len(rows) + dropped == sum(r["split"] == "dev" for r in _rows())
+    assert rows and not {corpus.normalise_key(e.text) for e in rows} & test_keys
+    # the shipped artefact was trained on these rows (and says how many): retraining with the
+    # file present gives the same training data as the committed one
+    meta = load_model(encoder_name="use").meta
+    assert meta["real_dev"]["rows_used"] == len(rows) and meta["real_dev"]["file_present"]
+    assert meta["training_sources"]["real-dev"] == len(rows)
+
+
+def test_training_works_without_the_real_file_and_drops_near_duplicates_of_test(tmp_path, monkeypatch):
+    """The file is gitignored: a fresh clone or CI trains on the other rows only; a dev row that is
+    a near-duplicate of a test row (character 4-grams) is never trained on."""
+    from civicnet.matching import training
+
+    monkeypatch.setattr(training, "REAL_WEIGHT", 5.0)
+    monkeypatch.setattr(corpus, "REAL_PATH", tmp_path / "absent.jsonl")
+    base = training.training_examples()
+    assert not any(e.source == "real-dev" for e in base)
+    assert training.real_training_examples() == ([], 0)
+
+    def row(i, split, text):
+        return json.dumps({"id": f"r{i}", "split": split, "lang": "ko", "sdgs": [16, 11], "clusters": ["safety"],
+                           "text": text, "source": "x"}, ensure_ascii=False)
+    path = tmp_path / "real.jsonl"
+    path.write_text("\n".join([
+        row(1, "test", "자율방범대 야간 순찰과 안심귀가 동행 서비스 운영"),
+        row(2, "dev", "자율방범대 야간 순찰과 안심귀가 동행 서비스를 운영"),  # near-duplicate of r1
+        row(3, "dev", "마을 하천 정화 활동과 수질 모니터링"),
+    ]), encoding="utf-8")
+    monkeypatch.setattr(corpus, "REAL_PATH", path)
+    assert training.jaccard(training.char_grams("자율방범대 야간 순찰과 안심귀가 동행 서비스 운영"),
+                            training.char_grams("자율방범대 야간 순찰과 안심귀가 동행 서비스를 운영")) >= 0.5
+    rows, dropped = training.real_training_examples()
+    assert [e.id for e in rows] == ["r3"] and dropped == 1
+    with_real = training.training_examples()
+    assert with_real[:len(base)] == base and [e.id for e in with_real[len(base):]] == ["r3"]
+    assert training.example_weights(with_real)[-1] == 5.0
+    monkeypatch.setattr(training, "REAL_WEIGHT", 0.0)
+    assert training.training_examples() == base
 
 
 @needs_texts

@@ -50,4 +50,8 @@ def goals_by_number(numbers) -> list[Goal]:
     if all(g is not None for g in held):
         return held
     with session.no_autoflush:  # reference rows: pending changes elsewhere cannot alter them
-        return list(session.scalars(sa.select(Goal).where(Goal.number.in_(numbers)).order_by(Goal.number)))
+        return list(session.scalars(_GOALS_IN, {"numbers": numbers}))
+
+
+# The statement of ``goals_by_number``, built once (registration step 1 runs it on every request).
+_GOALS_IN = sa.select(Goal).where(Goal.number.in_(sa.bindparam("numbers", expanding=True))).order_by(Goal.number)

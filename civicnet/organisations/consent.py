@@ -13,6 +13,7 @@ catalog entries, because the stored text must not change when a translation is e
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from babel.units import format_unit
@@ -112,7 +113,13 @@ def _lang(lang: str) -> str:
 
 def retention_label(months: int, lang: str) -> str:
     """'3년' / '3 years', '18개월' / '18 months' (Babel's unit names; ko has only the short ones)."""
-    lang = _lang(lang)
+    return _retention_label(months, _lang(lang))
+
+
+@functools.lru_cache(maxsize=256)
+def _retention_label(months: int, lang: str) -> str:
+    """``retention_label``, formatted once per value and language (every registration states it, and
+    Babel's ``format_unit`` looks the unit up in its locale data each time)."""
     unit, n = ("year", months // 12) if months % 12 == 0 else ("month", months)
     return format_unit(n, unit, locale=lang, length="short" if lang == "ko" else "long")
 

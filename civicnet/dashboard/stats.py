@@ -187,13 +187,15 @@ def _counted_rows(network: Network, filters: Filters) -> tuple[tuple, tuple, tup
         # Bucketed in a subquery and grouped by its column: a CASE with bound edges is not
         # recognised as the same expression in GROUP BY on PostgreSQL.
         rows = sa.select(groups.c.cluster_id, groups.c.kind, group_month.label("month")).subquery()
+        # Month first: SQLite sorts the rows to group them, and a sort led by the month compares
+        # fewer keys than one led by the (often NULL) cluster (~2 ms of ~25 at 20,000 groups).
         parts.append(sa.select(sa.literal_column("0"), rows.c.cluster_id, rows.c.kind, rows.c.month, no_int,
-                               sa.func.count()).group_by(rows.c.cluster_id, rows.c.kind, rows.c.month))
+                               sa.func.count()).group_by(rows.c.month, rows.c.kind, rows.c.cluster_id))
     pledge_month = _month_bucket(pledges.c.signed_at)
     if pledge_month is not None:
         rows = sa.select(pledges.c.cluster_id, pledge_month.label("month")).subquery()
         parts.append(sa.select(sa.literal_column("1"), rows.c.cluster_id, no_str, rows.c.month, no_int,
-                               sa.func.count()).group_by(rows.c.cluster_id, rows.c.month))
+                               sa.func.count()).group_by(rows.c.month, rows.c.cluster_id))
     # (organisation, goal) and (pledge, goal) are primary keys: plain counts are counts of groups/pledges.
     parts.append(sa.select(sa.literal_column("2"), no_int, no_str, no_str, OrganisationGoal.goal_number,
                            sa.func.count())

@@ -127,10 +127,17 @@ def group_conditions(network: Network, filters: Filters) -> list:
         conditions.append(Organisation.cluster_id == filters.cluster_id)
     if filters.year:
         start, end = year_bounds(filters.year)
-        pledged = sa.select(Pledge.id).where(
-            Pledge.organisation_id == Organisation.id, Pledge.edition == filters.year,
-            Pledge.withdrawn_at.is_(None),
-        ).exists()
+        if db.session.get_bind().dialect.name == "postgresql":
+            # The same test as an uncorrelated IN (one hashed subplan): PostgreSQL's planner costs
+            # the correlated EXISTS per group, which put the recount above jit_above_cost and spent
+            # ~25 ms compiling it at 20,000 groups. SQLite probes the index per group faster.
+            pledged = Organisation.id.in_(sa.select(Pledge.organisation_id).where(
+                Pledge.edition == filters.year, Pledge.withdrawn_at.is_(None)))
+        else:
+            pledged = sa.select(Pledge.id).where(
+                Pledge.organisation_id == Organisation.id, Pledge.edition == filters.year,
+                Pledge.withdrawn_at.is_(None),
+            ).exists()
         conditions.append(sa.or_(sa.and_(Organisation.created_at >= start, Organisation.created_at < end), pledged))
     return conditions
 

@@ -178,9 +178,9 @@ def _counted_rows(network: Network, filters: Filters) -> tuple[tuple, tuple, tup
     """The counts behind ``network_stats``, as plain rows: groups per (cluster, kind, local month),
     pledges per (cluster, local month), groups per goal and pledges per goal.
 
-    One statement: the counted groups and the counted pledges are each selected once (a CTE named
-    twice, which SQLite and PostgreSQL materialise), so the per-group "pledged this edition" test
-    runs once per group, not once per count."""
+    One statement (plus a range look-up per CTE in a zone with daylight saving): the counted groups
+    and the counted pledges are each selected once (a CTE named twice, which SQLite and PostgreSQL
+    materialise), so the per-group "pledged this edition" test runs once per group, not per count."""
     groups = (sa.select(Organisation.id, Organisation.cluster_id, Organisation.kind, Organisation.created_at)
               .where(*group_conditions(network, filters)).cte("counted_groups"))
     pledges = (sa.select(Pledge.id, Organisation.cluster_id, Pledge.signed_at)

@@ -127,10 +127,17 @@ def group_conditions(network: Network, filters: Filters) -> list:
         conditions.append(Organisation.cluster_id == filters.cluster_id)
     if filters.year:
         start, end = year_bounds(filters.year)
-        pledged = sa.select(Pledge.id).where(
-            Pledge.organisation_id == Organisation.id, Pledge.edition == filters.year,
-            Pledge.withdrawn_at.is_(None),
-        ).exists()
+        if db.session.get_bind().dialect.name == "postgresql":
+            # The same test as an uncorrelated IN (one hashed subplan): PostgreSQL's planner costs
+            # the correlated EXISTS per group, which put the recount above jit_above_cost and spent
+            # ~25 ms compiling it at 20,000 groups. SQLite probes the index per group faster.
+            pledged = Organisation.id.in_(sa.select(Pledge.organisation_id).where(
+                Pledge.edition == filters.year, Pledge.withdrawn_at.is_(None)))
+        else:
+            pledged = sa.select(Pledge.id).where(
+                Pledge.organisation_id == Organisation.id, Pledge.edition == filters.year,
+                Pledge.withdrawn_at.is_(None),
+            ).exists()
         conditions.append(sa.or_(sa.and_(Organisation.created_at >= start, Organisation.created_at < end), pledged))
     return conditions
 
@@ -154,37 +161,68 @@ def _goal_rows(network: Network) -> list[GoalRow]:
     ]
 
 
+def _month_bucket(moment):
+    """The local month ("YYYY-MM") of ``moment``, a naive-UTC column of a CTE, as a SQL expression,
+    or None when that CTE holds no rows (a zone with daylight saving needs their range)."""
+    bucket = _local_month_sql(moment, db.session.get_bind().dialect.name)
+    if bucket is not None:
+        return bucket
+    first, last = db.session.execute(sa.select(sa.func.min(moment), sa.func.max(moment))).one()
+    if first is None:
+        return None
+    edges = local_month_edges(first, last)
+    return sa.case(*[(moment < end, label) for label, end in edges], else_=edges[-1][0])
+
+
 def _counted_rows(network: Network, filters: Filters) -> tuple[tuple, tuple, tuple, tuple]:
-    """The four scans behind ``network_stats``, as plain rows: groups per (cluster, kind, local
-    month), pledges per (cluster, local month), groups per goal and pledges per goal."""
-    gconds = group_conditions(network, filters)
-    pconds = pledge_conditions(network, filters)
-    group_rows = grouped_counts(sa.select(Organisation.cluster_id, Organisation.kind, Organisation.created_at)
-                                .where(*gconds), Organisation.created_at)
-    pledge_rows = grouped_counts(sa.select(Organisation.cluster_id, Pledge.signed_at)
-                                 .join(Organisation, Organisation.id == Pledge.organisation_id).where(*pconds),
-                                 Pledge.signed_at)
-    # (organisation, goal) is the link's primary key: a plain count is a count of groups.
-    goal_groups = db.session.execute(
-        sa.select(OrganisationGoal.goal_number, sa.func.count())
-        .join(Organisation, Organisation.id == OrganisationGoal.organisation_id)
-        .where(OrganisationGoal.selected.is_(True), *gconds)
-        .group_by(OrganisationGoal.goal_number)).all()
-    goal_pledges = db.session.execute(
-        sa.select(pledge_goals.c.goal_number, sa.func.count())  # (pledge, goal) is the primary key
-        .join(Pledge, Pledge.id == pledge_goals.c.pledge_id)
-        .join(Organisation, Organisation.id == Pledge.organisation_id)
-        .where(*pconds)
-        .group_by(pledge_goals.c.goal_number)).all()
-    return (tuple(group_rows), tuple(pledge_rows), tuple(tuple(r) for r in goal_groups),
-            tuple(tuple(r) for r in goal_pledges))
+    """The counts behind ``network_stats``, as plain rows: groups per (cluster, kind, local month),
+    pledges per (cluster, local month), groups per goal and pledges per goal.
+
+    One statement (plus a range look-up per CTE in a zone with daylight saving): the counted groups
+    and the counted pledges are each selected once (a CTE named twice, which SQLite and PostgreSQL
+    materialise), so the per-group "pledged this edition" test runs once per group, not per count."""
+    groups = (sa.select(Organisation.id, Organisation.cluster_id, Organisation.kind, Organisation.created_at)
+              .where(*group_conditions(network, filters)).cte("counted_groups"))
+    pledges = (sa.select(Pledge.id, Organisation.cluster_id, Pledge.signed_at)
+               .join(Organisation, Organisation.id == Pledge.organisation_id)
+               .where(*pledge_conditions(network, filters)).cte("counted_pledges"))
+    no_int, no_str = sa.cast(sa.null(), sa.Integer), sa.cast(sa.null(), sa.String)
+    parts = []
+    # Each row: (part, cluster_id, kind, month, goal_number, count); parts 0-3 as returned below.
+    group_month = _month_bucket(groups.c.created_at)
+    if group_month is not None:
+        # Bucketed in a subquery and grouped by its column: a CASE with bound edges is not
+        # recognised as the same expression in GROUP BY on PostgreSQL.
+        rows = sa.select(groups.c.cluster_id, groups.c.kind, group_month.label("month")).subquery()
+        # Month first: SQLite sorts the rows to group them, and a sort led by the month compares
+        # fewer keys than one led by the (often NULL) cluster (~2 ms of ~25 at 20,000 groups).
+        parts.append(sa.select(sa.literal_column("0"), rows.c.cluster_id, rows.c.kind, rows.c.month, no_int,
+                               sa.func.count()).group_by(rows.c.month, rows.c.kind, rows.c.cluster_id))
+    pledge_month = _month_bucket(pledges.c.signed_at)
+    if pledge_month is not None:
+        rows = sa.select(pledges.c.cluster_id, pledge_month.label("month")).subquery()
+        parts.append(sa.select(sa.literal_column("1"), rows.c.cluster_id, no_str, rows.c.month, no_int,
+                               sa.func.count()).group_by(rows.c.month, rows.c.cluster_id))
+    # (organisation, goal) and (pledge, goal) are primary keys: plain counts are counts of groups/pledges.
+    parts.append(sa.select(sa.literal_column("2"), no_int, no_str, no_str, OrganisationGoal.goal_number,
+                           sa.func.count())
+                 .join(groups, groups.c.id == OrganisationGoal.organisation_id)
+                 .where(OrganisationGoal.selected.is_(True)).group_by(OrganisationGoal.goal_number))
+    parts.append(sa.select(sa.literal_column("3"), no_int, no_str, no_str, pledge_goals.c.goal_number,
+                           sa.func.count())
+                 .join(pledges, pledges.c.id == pledge_goals.c.pledge_id).group_by(pledge_goals.c.goal_number))
+    out: tuple[list, list, list, list] = ([], [], [], [])
+    for part, cluster_id, kind, month, goal_number, n in db.session.execute(sa.union_all(*parts)):
+        row = ((cluster_id, kind, month, n), (cluster_id, month, n), (goal_number, n), (goal_number, n))[int(part)]
+        out[int(part)].append(row)
+    return tuple(tuple(rows) for rows in out)
 
 
 def network_stats(network: Network, filters: Filters | None = None) -> NetworkStats:
-    """Every figure of the dashboard in four scans of the network (kept under the network's data
-    version, see ``civicnet.data_versions``): groups counted per (cluster, kind, local month), pledges per
-    (cluster, local month), and the two per-goal counts; totals, cluster rows, kinds and the
-    timeline are summed from those few rows here."""
+    """Every figure of the dashboard from one statement over the network (kept under the network's
+    data version, see ``civicnet.data_versions``): groups counted per (cluster, kind, local month),
+    pledges per (cluster, local month), and the two per-goal counts; totals, cluster rows, kinds and
+    the timeline are summed from those few rows here."""
     filters = filters or Filters()
     group_rows, pledge_rows, goal_groups, goal_pledges = cached(
         network.id, ("stats", filters, local_zone().key), lambda: _counted_rows(network, filters))

@@ -78,12 +78,14 @@ def build_scenario(network) -> dict:
     return made
 
 
-def _local_month(moment: datetime) -> str:
-    return moment.replace(tzinfo=ZoneInfo("UTC")).astimezone(SEOUL).strftime("%Y-%m")
+def _local_month(moment: datetime, zone: ZoneInfo = SEOUL) -> str:
+    return moment.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).strftime("%Y-%m")
 
 
-def expected(network, *, year=None, kind=None, cluster_id=None) -> dict:
-    """Count everything the dashboard shows, walking the ORM objects one by one."""
+def expected(network, *, year=None, kind=None, cluster_id=None, zone: str = "Asia/Seoul") -> dict:
+    """Count everything the dashboard shows, walking the ORM objects one by one (months and years
+    in ``zone``, the app's BABEL_DEFAULT_TIMEZONE)."""
+    local = ZoneInfo(zone)
     orgs = db.session.scalars(sa.select(Organisation).where(Organisation.network_id == network.id)).all()
     pledges = db.session.scalars(sa.select(Pledge).where(Pledge.network_id == network.id)).all()
 
@@ -92,7 +94,7 @@ def expected(network, *, year=None, kind=None, cluster_id=None) -> dict:
             return False
         if year is None:
             return True
-        registered = _local_month(org.created_at).startswith(f"{year}-")
+        registered = _local_month(org.created_at, local).startswith(f"{year}-")
         pledged = any(p.organisation_id == org.id and p.edition == year and p.withdrawn_at is None for p in pledges)
         return registered or pledged
 
@@ -124,7 +126,7 @@ def expected(network, *, year=None, kind=None, cluster_id=None) -> dict:
         "goal_groups": goal_groups, "goal_pledges": goal_pledges,
         "gaps": sorted(n for n, v in goal_groups.items() if v <= third),
         "clusters": clusters,
-        "registrations": Counter(_local_month(o.created_at) for o in groups),
-        "signed": Counter(_local_month(p.signed_at) for p in counted_pledges),
+        "registrations": Counter(_local_month(o.created_at, local) for o in groups),
+        "signed": Counter(_local_month(p.signed_at, local) for p in counted_pledges),
         "kinds": Counter(o.kind for o in groups),
     }

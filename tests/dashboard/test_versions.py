@@ -24,11 +24,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @contextmanager
 def counted_statements():
-    """The SELECTs the app's engine runs meanwhile (to tell a kept answer from a recount)."""
+    """The SELECTs (WITH ... SELECT included: the recount is one) the app's engine runs meanwhile
+    (to tell a kept answer from a recount)."""
     seen: list[str] = []
 
     def record(conn, cursor, statement, *args):
-        if statement.lstrip().upper().startswith("SELECT"):
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
             seen.append(statement)
 
     engine = db.engine

@@ -223,15 +223,23 @@ def real_training_examples() -> tuple[list[corpus.Example], int]:
     and the number so dropped. The file is gitignored: without it, no rows (training still works)."""
     dev, test = corpus.real_examples("dev"), corpus.real_examples("test")
     test_grams = [char_grams(e.text) for e in test]
-    keep = [e for e in dev if all(jaccard(char_grams(e.text), g) < NEAR_DUP_JACCARD for g in test_grams)]
+    keep = [e for e, grams in ((e, char_grams(e.text)) for e in dev)
+            if all(jaccard(grams, g) < NEAR_DUP_JACCARD for g in test_grams)]
     rows = [corpus.Example(e.text, e.sdgs, "real-dev", e.lang, e.clusters, e.id) for e in keep]
     return rows, len(dev) - len(keep)
 
 
 def training_examples() -> list[corpus.Example]:
+    return _training_examples_and_dropped()[0]
+
+
+def _training_examples_and_dropped() -> tuple[list[corpus.Example], int]:
+    """``training_examples`` and how many real dev rows were dropped as near-duplicates of test rows
+    (one pass over the real file, for the examples and the artefact's metadata)."""
     train, _holdout = corpus.trail_train_and_holdout()
     base = corpus.un_examples() + train + corpus.korean_examples("dev")
-    return base + (real_training_examples()[0] if REAL_WEIGHT else [])
+    real, dropped = real_training_examples() if REAL_WEIGHT else ([], 0)
+    return base + real, dropped
 
 
 def example_weights(examples: list[corpus.Example]) -> np.ndarray:
@@ -248,7 +256,7 @@ def train(encoder_name: str | None = None, log: Callable[[str], None] = print,
     started = time.time()
     spec = resolved_spec(encoder_name)
     encoder = get_encoder(spec)
-    examples = training_examples()
+    examples, dropped_real = _training_examples_and_dropped()
     texts = [e.text for e in examples]
     y = np.array([e.sdgs[0] for e in examples])  # folds are stratified by the main SDG
     label_sets = [e.sdgs for e in examples]
@@ -342,7 +350,7 @@ def train(encoder_name: str | None = None, log: Callable[[str], None] = print,
         "training_sources": _count(e.source for e in examples),
         # the real descriptions' dev split: used or not (the file is gitignored), how many rows
         "real_dev": {"file_present": corpus.real_file_present(), "rows_used": n_real, "weight": REAL_WEIGHT,
-                     "dropped_near_duplicates_of_test": real_training_examples()[1] if REAL_WEIGHT else 0,
+                     "dropped_near_duplicates_of_test": dropped_real,
                      "near_duplicate_jaccard_4gram": NEAR_DUP_JACCARD},
         "training_data_sha256_16": digest,
         "mix": mix, "aurora_scale": AURORA_SCALE,

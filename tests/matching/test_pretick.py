@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from civicnet.matching import training
-from civicnet.matching.scoring import leading_words, pre_ticked, score_texts
+from civicnet.matching.scoring import bare_word, leading_words, pre_ticked, score_texts
 from civicnet.matching.services import default_profile
 
 
@@ -81,10 +81,25 @@ def test_english_expert_style_text_gets_a_suggestion(sdg_model):
 def test_reasons_name_the_words_of_the_text(sdg_model):
     text = "우리 동네 무심천 하천 정화와 수질 모니터링을 합니다"
     words = leading_words(sdg_model, text, [6])[6]
-    assert words and set(words) <= set(text.split()) | {"모니터링을"}
+    # Each word as the text has it, or without its particle (모니터링을 -> 모니터링).
+    assert words and all(any(t.startswith(w) for t in text.split()) for w in words)
     assert any(w in ("하천", "수질", "무심천") for w in words)
     assert "우리" not in words and "동네" not in words
     result = score_texts(sdg_model, [text], default_profile(), lang="en")[0]
     reason = result["reasons"]["6"][0]
     assert reason["target"].startswith("6.") and reason["words"] == words
     assert reason["text"].isascii()  # the reader's language, not the text's
+
+
+def test_reason_words_lose_their_particles_only_where_korean_allows(sdg_model):
+    """The reader sees 쓰레기, not 쓰레기를; words that merely end like a particle stay whole."""
+    cut = {"쓰레기를": "쓰레기", "어르신들에게": "어르신", "협동조합으로": "협동조합", "교육은": "교육",
+           "도서관에서": "도서관"}
+    for word, bare in cut.items():
+        assert bare_word(sdg_model, word) == bare
+    # 마을/어린이: the whole word is the known one; 전문가: 가 never follows 문 (that would be 이);
+    # two letters, English and the plural alone are left as written.
+    for word in ("마을", "어린이", "전문가", "정의", "들", "Trees", "river's"):
+        assert bare_word(sdg_model, word) == word
+    words = leading_words(sdg_model, "하천 쓰레기를 줍고 하천의 쓰레기 줍기 캠페인", [6])[6]
+    assert len(words) == len(set(words)) and "쓰레기를" not in words

@@ -130,3 +130,24 @@ def test_rescore_network_scores_every_group_and_learns(app, network):
     assert db.session.scalar(sa.select(sa.func.count(MatchingSuggestion.organisation_id))) == 2
     # only the group whose cluster an organiser confirmed becomes an example
     assert db.session.scalar(sa.select(sa.func.count(MatchingExample.id))) == 1
+
+
+def test_a_network_row_without_its_clusters_gives_the_same_profile(app, network):
+    """Registration loads the network without its clusters; the classifier then reads them in a
+    query of its own, which must give the profile the ORM clusters give: same order, same goals."""
+    from civicnet.networks.services import get_network
+
+    other = make_network("profiles", clusters=[
+        {"key": "zeta", "name_ko": "제타", "name_en": "Zeta", "sdgs": [17, 2]},
+        {"key": "alpha", "name_ko": "알파", "name_en": "Alpha", "description_ko": "설명", "sdgs": [9]},
+        {"key": "mid", "name_ko": "중간", "name_en": "Mid", "sdgs": [5]},
+    ])
+    for slug, count in (("cheongju", 7), (other.slug, 3)):
+        db.session.expunge_all()
+        loaded = services.profile_from_network(get_network(slug))
+        db.session.expunge_all()
+        bare = get_network(slug, clusters=False)
+        assert "clusters" in sa.inspect(bare).unloaded
+        assert services.profile_from_network(bare) == loaded and len(loaded.clusters) == count
+    assert [(c.key, c.sdgs) for c in loaded.clusters] == [("zeta", (2, 17)), ("alpha", (9,)), ("mid", (5,))]
+    assert loaded.clusters[1].description_ko == "설명"

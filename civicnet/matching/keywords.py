@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,8 @@ _QUOTED = re.compile(r'"([^"]+)"')
 _WORD = re.compile(r"(?u)\b\w+\b")
 MAX_WORDS = 4
 MIN_PREFIX = 3
+# Word sequences whose matches a block keeps (cleared when full).
+MAX_MEMO_GRAMS = 50_000
 
 
 def extract_terms(directory: Path) -> dict[str, list[int]]:
@@ -58,21 +61,39 @@ class KeywordFeatures:
 
     def counts(self, text: str) -> dict[int, int]:
         tokens = _WORD.findall(text.lower())
-        exact, prefix = self.exact, self.prefix
-        hits: dict[int, int] = {}
+        memo = self.__dict__.get("_gram_memo")
+        if memo is None:  # the artefact's pickle brings none
+            memo = self.__dict__.setdefault("_gram_memo", {})
+        found: list[int] = []
         for i in range(len(tokens)):
             for n in range(1, min(self.max_words, len(tokens) - i) + 1):
                 gram = " ".join(tokens[i:i + n]) if n > 1 else tokens[i]
-                j = exact.get(gram)
+                got = memo.get(gram)
+                if got is None:
+                    got = self._gram_hits(gram, len(tokens[i + n - 1]))
+                    if len(memo) >= MAX_MEMO_GRAMS:
+                        memo.clear()
+                    memo[gram] = got
+                found.extend(got)
+        return dict(Counter(found))
+
+    def _gram_hits(self, gram: str, last: int) -> list[int]:
+        """The terms one word sequence matches: itself, and the prefix terms its last word starts
+        with (memoised per sequence: trying every cut of the word was most of the cost)."""
+        out = []
+        j = self.exact.get(gram)
+        if j is not None:
+            out.append(j)
+        if self.prefix:
+            base = len(gram) - last
+            for cut in range(base + MIN_PREFIX, len(gram) + 1):
+                j = self.prefix.get(gram[:cut])
                 if j is not None:
-                    hits[j] = hits.get(j, 0) + 1
-                if prefix:
-                    base = len(gram) - len(tokens[i + n - 1])
-                    for cut in range(base + MIN_PREFIX, len(gram) + 1):
-                        j = prefix.get(gram[:cut])
-                        if j is not None:
-                            hits[j] = hits.get(j, 0) + 1
-        return hits
+                    out.append(j)
+        return out
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_gram_memo"}
 
     def indices_values(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         hits = self.counts(text)

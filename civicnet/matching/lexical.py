@@ -16,6 +16,8 @@ import numpy as np
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 _SPACES = re.compile(r"\s\s+")
+# Words whose char n-gram ids a block keeps (~200 bytes a word: ~10 MB at most; cleared when full).
+MAX_MEMO_WORDS = 50_000
 
 
 class LexicalBlock:
@@ -24,6 +26,10 @@ class LexicalBlock:
         self.ngram_range = tuple(ngram_range)
         self.vocabulary = vocabulary
         self.idf = np.asarray(idf, dtype=np.float32)
+
+    def __getstate__(self) -> dict:
+        # The artefact keeps the vocabulary, never a process's memo of words it has seen.
+        return {k: v for k, v in self.__dict__.items() if k != "_word_memo"}
 
     def features(self, text: str) -> list[str]:
         text = text.lower()
@@ -36,23 +42,51 @@ class LexicalBlock:
             for n in range(max(lo, 2), hi + 1):
                 out.extend(" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
             return out
-        # char_wb, as scikit-learn's _char_wb_ngrams
         for word in _SPACES.sub(" ", text).split():
-            word = f" {word} "
-            length = len(word)
-            for n in range(lo, hi + 1):
-                offset = 0
-                out.append(word[offset:offset + n])
-                while offset + n < length:
-                    offset += 1
-                    out.append(word[offset:offset + n])
-                if offset == 0:  # count a short word only once
-                    break
+            out.extend(self._char_ngrams(word))
         return out
 
-    def indices_values(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+    def _char_ngrams(self, word: str) -> list[str]:
+        """One word's char_wb n-grams, as scikit-learn's ``_char_wb_ngrams``."""
+        lo, hi = self.ngram_range
+        word = f" {word} "
+        length = len(word)
+        out = []
+        for n in range(lo, hi + 1):
+            offset = 0
+            out.append(word[offset:offset + n])
+            while offset + n < length:
+                offset += 1
+                out.append(word[offset:offset + n])
+            if offset == 0:  # count a short word only once
+                break
+        return out
+
+    def _char_ids(self, text: str) -> list[int]:
+        """The vocabulary ids of the text's char_wb n-grams, repeats kept. A word's n-grams depend
+        on the word alone, so its ids are memoised (words recur across a network's texts; slicing
+        and looking up every n-gram was most of the lexical features' cost)."""
+        memo = self.__dict__.get("_word_memo")
+        if memo is None:  # blocks come from the artefact's pickle, without one
+            memo = self.__dict__.setdefault("_word_memo", {})
         vocab = self.vocabulary
-        counts = Counter(i for i in (vocab.get(f) for f in self.features(text)) if i is not None)
+        ids: list[int] = []
+        for word in text.lower().split():
+            got = memo.get(word)
+            if got is None:
+                got = [i for i in map(vocab.get, self._char_ngrams(word)) if i is not None]
+                if len(memo) >= MAX_MEMO_WORDS:
+                    memo.clear()
+                memo[word] = got
+            ids.extend(got)
+        return ids
+
+    def indices_values(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        if self.kind == "char_wb":
+            counts = Counter(self._char_ids(text))
+        else:
+            vocab = self.vocabulary
+            counts = Counter(i for i in map(vocab.get, self.features(text)) if i is not None)
         if not counts:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))

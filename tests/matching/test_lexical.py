@@ -56,3 +56,31 @@ def test_feature_matrix_matches_sklearn_and_the_keyword_block():
     assert got.shape == (len(probe), lex.n_features)
     assert np.allclose(expected, got.toarray(), atol=1e-6)
     assert got[len(TEXTS)].nnz > 0
+
+
+def test_memoised_words_change_no_feature_and_stay_out_of_the_artefact(monkeypatch):
+    """Words' n-gram ids and keyword matches are memoised per process: the features are the same
+    cold, warm and after the memo was cleared for being full, and a pickled block carries no memo."""
+    import pickle
+
+    from civicnet.matching import keywords, lexical
+    from civicnet.matching.keywords import KeywordFeatures
+
+    union = FeatureUnion([
+        ("words", TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), dtype=np.float32)),
+        ("chars", TfidfVectorizer(sublinear_tf=True, analyzer="char_wb", ngram_range=(2, 4), dtype=np.float32)),
+    ]).fit(TEXTS)
+    lex = LexicalFeatures.from_sklearn(union).with_block(KeywordFeatures(["river", "tree planting", "clean*"]))
+    probe = TEXTS + ["cleaner river, tree planting trees", "하천 정화 하천 정화 활동"]
+    cold = lex.matrix(probe).toarray()
+    assert np.array_equal(cold, lex.matrix(probe).toarray())
+    monkeypatch.setattr(lexical, "MAX_MEMO_WORDS", 3)
+    monkeypatch.setattr(keywords, "MAX_MEMO_GRAMS", 3)
+    for block in lex.blocks:
+        block.__dict__.pop("_word_memo", None), block.__dict__.pop("_gram_memo", None)
+    assert np.array_equal(cold, lex.matrix(probe).toarray())
+    assert all(len(b.__dict__.get("_word_memo", ())) <= 3 for b in lex.blocks[:2])
+    assert len(lex.blocks[2].__dict__["_gram_memo"]) <= 3
+    copy = pickle.loads(pickle.dumps(lex))
+    assert not any({"_word_memo", "_gram_memo"} & set(b.__dict__) for b in copy.blocks)
+    assert np.array_equal(cold, copy.matrix(probe).toarray())

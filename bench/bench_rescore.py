@@ -14,10 +14,15 @@ Then the real command runs in its own process, as an operator would start it:
 - with ``--one-batch``: `--batch N` (every group in the session at once), for the memory comparison.
 
 Each process's wall time and peak RSS (ru_maxrss of the child) are printed with the ratio to the
-anchor and the targets (<= 10 min, <= 500 MB). The encoder is the configured one
+anchor and the targets (<= 10 min, <= 400 MB). The encoder is the configured one
 (``CIVICNET_ENCODER``, default auto = e5 where the CPU runs it), 2 threads unless
-``CIVICNET_ENCODER_THREADS`` says otherwise (a batch job, not a web worker).
-Run: .venv/bin/python bench/bench_rescore.py [--n 20000]
+``CIVICNET_ENCODER_THREADS`` says otherwise (a batch job, not a web worker: e5 then embeds two
+slices at once on one model, see bench/bench_e5_threads.py).
+
+``--compare PATH`` runs every command also from another work tree of the project (say the commit
+before a change: ``git worktree add /tmp/before HEAD~1``) on the same database and texts,
+alternating with this tree's run, so that a shared machine's load falls on both alike.
+Run: .venv/bin/python bench/bench_rescore.py [--n 20000] [--runs 3] [--compare PATH]
 """
 from __future__ import annotations
 
@@ -89,8 +94,8 @@ def reset_suggestions(url: str, vectors: bool = False) -> None:
     engine.dispose()
 
 
-def run(args: list[str], url: str, stdin_path: Path | None = None) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one `flask ...` process."""
+def run(args: list[str], url: str, stdin_path: Path | None = None, root: Path = ROOT) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one `flask ...` process run from the work tree ``root``."""
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench" * 10, "FLASK_APP": "wsgi:app",
            "CIVICNET_ENCODER_THREADS": os.environ.get("CIVICNET_ENCODER_THREADS", "2")}
     code = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
@@ -98,9 +103,9 @@ def run(args: list[str], url: str, stdin_path: Path | None = None) -> tuple[floa
             "dt = time.perf_counter() - t; "
             "print(dt, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024); "
             "sys.exit(p.returncode and print(p.stderr.decode()[-2000:], file=sys.stderr) or p.returncode)")
-    cmd = [sys.executable, "-c", code, str(ROOT / ".venv/bin/flask"), *args]
+    cmd = [sys.executable, "-c", code, str(root / ".venv/bin/flask"), *args]
     with (open(stdin_path, "rb") if stdin_path else open(os.devnull, "rb")) as fh:
-        out = subprocess.run(cmd, cwd=ROOT, env=env, stdin=fh, capture_output=True, text=True)
+        out = subprocess.run(cmd, cwd=root, env=env, stdin=fh, capture_output=True, text=True)
     if out.returncode:
         raise SystemExit(f"{' '.join(args)} failed:\n{out.stderr}")
     seconds, rss = out.stdout.split()
@@ -112,42 +117,56 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=20000)
     parser.add_argument("--runs", type=int, default=1, help="runs of each command (median printed)")
     parser.add_argument("--one-batch", action="store_true", help="also rescore all N groups in one batch")
+    parser.add_argument("--compare", type=Path, default=None,
+                        help="another work tree of the project, run alternately on the same database")
     opts = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-rescore-"))
     url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp / 'bench.sqlite'}"
     started = time.perf_counter()
     populate(url, opts.n)
+    threads = os.environ.get("CIVICNET_ENCODER_THREADS", "2")
+    loads = [os.getloadavg()[0]]
     print(f"{opts.n} groups inserted in {time.perf_counter() - started:.1f} s ({url.split(':')[0]}); "
-          f"encoder {os.environ.get('CIVICNET_ENCODER', 'auto')}, load average {os.getloadavg()[0]:.1f}")
+          f"encoder {os.environ.get('CIVICNET_ENCODER', 'auto')}, CIVICNET_ENCODER_THREADS={threads}, "
+          f"load average {loads[0]:.1f}")
     jsonl = tmp / "texts.jsonl"
     jsonl.write_text("".join(json.dumps({"id": i, "text": t}, ensure_ascii=False) + "\n"
                              for i, t in enumerate(texts_for(opts.n))), encoding="utf-8")
+    trees = [("", ROOT)] + ([(f"[{opts.compare}] ", opts.compare.resolve())] if opts.compare else [])
 
-    def median_of(args, stdin=None, cold=False):
-        samples = []
-        for _ in range(opts.runs):
-            if args[1] == "rescore":
-                reset_suggestions(url, vectors=cold)
-            samples.append(run(args, url, stdin))
-        samples.sort()
-        return samples[len(samples) // 2]
+    def medians_of(args, stdin=None, cold=False):
+        samples: dict[str, list] = {label: [] for label, _ in trees}
+        for r in range(opts.runs):
+            for label, root in (trees if r % 2 == 0 else trees[::-1]):  # alternate who goes first
+                if args[1] == "rescore":
+                    reset_suggestions(url, vectors=cold)
+                samples[label].append(run(args, url, stdin, root))
+                loads.append(os.getloadavg()[0])
+        return {label: sorted(xs)[len(xs) // 2] for label, xs in samples.items()}
 
     rescore = ["sdg", "rescore", "--network", "cheongju", "--apply"]
-    rows = [("anchor: flask sdg classify (no database)",
-             median_of(["sdg", "classify", "--input", str(jsonl), "--output", os.devnull, "--batch", "500"])),
-            ("rescore, no stored vectors (encoder changed)", median_of(rescore, cold=True)),
-            ("rescore, vectors stored (head retrained)", median_of(rescore))]
+    commands = [("anchor: flask sdg classify (no database)",
+                 medians_of(["sdg", "classify", "--input", str(jsonl), "--output", os.devnull, "--batch", "500"])),
+                ("rescore, no stored vectors (encoder changed)", medians_of(rescore, cold=True)),
+                ("rescore, vectors stored (head retrained)", medians_of(rescore))]
     if opts.one_batch:
-        rows.append((f"rescore --batch {opts.n} (one batch), vectors stored", median_of(rescore + ["--batch", str(opts.n)])))
-    anchor = rows[0][1]
+        commands.append((f"rescore --batch {opts.n} (one batch), vectors stored",
+                         medians_of(rescore + ["--batch", str(opts.n)])))
+    print(f"median of {opts.runs} run(s) each; load average during the runs {min(loads):.1f}-{max(loads):.1f}")
     print(f"{'command':<52} {'time':>9} {'peak RSS':>9} {'time / anchor':>14} {'per 20,000':>11}")
-    for name, (sec, rss) in rows:
-        print(f"{name:<52} {sec:>8.1f}s {rss:>7.0f}MB {sec / anchor[0]:>13.2f}x {sec * 20000 / opts.n:>10.0f}s")
-    for name, (sec, rss) in rows[1:3]:
-        at = sec * 20000 / opts.n
-        print(f"target: rescore of 20,000 <= 600 s, peak <= 500 MB -> {name}: {at:.0f} s "
-              f"({at / 600:.2f} of the bar{'' if opts.n >= 20000 else f', scaled from {opts.n}'}), {rss:.0f} MB "
-              f"({'met' if at <= 600 and rss <= 500 else 'NOT met'})")
+    for label, _ in trees:
+        anchor = commands[0][1][label]
+        for name, by_tree in commands:
+            sec, rss = by_tree[label]
+            print(f"{(label + name)[:52]:<52} {sec:>8.1f}s {rss:>7.0f}MB {sec / anchor[0]:>13.2f}x "
+                  f"{sec * 20000 / opts.n:>10.0f}s")
+    for label, _ in trees:
+        for name, by_tree in commands[1:3]:
+            sec, rss = by_tree[label]
+            at = sec * 20000 / opts.n
+            print(f"target: rescore of 20,000 <= 600 s, peak <= 400 MB -> {label}{name}: {at:.0f} s "
+                  f"({at / 600:.2f} of the bar{'' if opts.n >= 20000 else f', scaled from {opts.n}'}), {rss:.0f} MB "
+                  f"({'met' if at <= 600 and rss <= 400 else 'NOT met'})")
 
 
 if __name__ == "__main__":

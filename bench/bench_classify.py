@@ -12,13 +12,10 @@ anchor, measured in the same run), then with the configured encoder (default ``a
 the CPU runs it), and a table of both with the ratios. ``--e5-tokens 0,64,96,128`` adds one column
 per e5 cut (``CIVICNET_E5_MAX_TOKENS``; 0 = the whole text) with its quality on the written Korean
 test texts and the real-text test split beside its latency.
-``--compare fusion``: e5 alone (``CIVICNET_FUSION=0``, the default and the anchor) against e5 fused
-with USE (``CIVICNET_FUSION=1``, civicnet/matching/fusion.py); ``--rounds N`` alternates the two
-processes N times and reports the medians.
 ``--serving N``: N other processes classify one short text after another meanwhile, as web workers
 serving registrations do (each with one BLAS thread), so the latency is taken on a busy machine.
 ``--latency-only``: skip the batch rates (the one-text figures are what the web waits for).
-Usage: python bench/bench_classify.py [--runs 5] [--batch 64] [--compare use|fusion] [--rounds 3] [--e5-tokens 0,96]
+Usage: python bench/bench_classify.py [--runs 5] [--batch 64] [--compare use] [--e5-tokens 0,96]
        [--serving 1] [--latency-only]
 """
 from __future__ import annotations
@@ -133,31 +130,23 @@ def compare(args) -> None:
     """Run the bench for the anchor encoder and the configured one (or one per e5 cut), each in
     its own process, one after the other."""
     columns = [("anchor", {"CIVICNET_ENCODER": args.compare})]
-    if args.compare == "fusion":  # e5 alone (the default, anchor) against e5 fused with USE
-        columns = [("anchor", {"CIVICNET_ENCODER": "auto", "CIVICNET_FUSION": "0"}),
-                   ("configured", {"CIVICNET_ENCODER": "auto", "CIVICNET_FUSION": "1"})]
-    elif args.e5_tokens:
+    if args.e5_tokens:
         columns += [(f"e5/{n}", {"CIVICNET_ENCODER": "e5", "CIVICNET_E5_MAX_TOKENS": n})
                     for n in args.e5_tokens.split(",")]
     else:
         columns.append(("configured", {"CIVICNET_ENCODER": os.environ.get("CIVICNET_ENCODER", "auto")}))
-    samples: dict[str, list[dict]] = {label: [] for label, _ in columns}
-    for _round in range(args.rounds):  # the columns alternate, round after round (shared machine)
-        for label, extra in columns:
-            env = {**os.environ, **extra}
-            cmd = [sys.executable, __file__, "--json", "--runs", str(args.runs), "--batch", str(args.batch),
-                   "--short", str(args.short), "--long", str(args.long), "--latency", str(args.latency),
-                   "--serving", str(args.serving)] + (["--latency-only"] if args.latency_only else []) \
-                + (["--quality"] if args.e5_tokens else [])
-            out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
-            samples[label].append(json.loads(out.stdout.strip().splitlines()[-1]))
-    rows = {label: {**runs[0], **{k: statistics.median(r[k] for r in runs) for k, v in runs[0].items()
-                                  if isinstance(v, (int, float))}}
-            for label, runs in samples.items()}
+    rows = {}
+    for label, extra in columns:
+        env = {**os.environ, **extra}
+        cmd = [sys.executable, __file__, "--json", "--runs", str(args.runs), "--batch", str(args.batch),
+               "--short", str(args.short), "--long", str(args.long), "--latency", str(args.latency),
+               "--serving", str(args.serving)] + (["--latency-only"] if args.latency_only else []) \
+            + (["--quality"] if args.e5_tokens else [])
+        out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+        rows[label] = json.loads(out.stdout.strip().splitlines()[-1])
     a = rows["anchor"]
     others = [rows[label] for label, _ in columns[1:]]
-    print(f"load average {load_average()}; {THREADS} BLAS thread(s); medians of {args.runs} runs x "
-          f"{args.rounds} alternating round(s); "
+    print(f"load average {load_average()}; {THREADS} BLAS thread(s); medians of {args.runs} runs; "
           f"{args.serving} serving process(es) meanwhile")
     print(f"{'measure':<44} {a['encoder']:>10} " + " ".join(f"{c['encoder']:>10} {'ratio':>6}" for c in others)
           + "  target")
@@ -197,7 +186,6 @@ def main() -> None:
     ap.add_argument("--long", type=int, default=128)
     ap.add_argument("--latency", type=int, default=300, help="real-length texts timed one per call")
     ap.add_argument("--compare", default=None, help="anchor encoder measured first in its own process")
-    ap.add_argument("--rounds", type=int, default=1, help="with --compare: alternate the columns this many times")
     ap.add_argument("--e5-tokens", default="", help="with --compare: e5 cuts to measure, e.g. 0,64,96")
     ap.add_argument("--serving", type=int, default=0, help="processes classifying short texts meanwhile")
     ap.add_argument("--latency-only", action="store_true", help="skip the batch rates")
@@ -253,8 +241,7 @@ def main() -> None:
     p50, p95, cpu_p50, cpu_p95 = (statistics.median(r[i] for r in runs) for i in range(4))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if args.json:
-        label = enc.name + ("+" + model.secondary.encoder_name if getattr(model, "secondary", None) else "")
-        print(json.dumps({"encoder": label, **rates, "p50_ms": p50, "p95_ms": p95, "cpu_p50_ms": cpu_p50,
+        print(json.dumps({"encoder": enc.name, **rates, "p50_ms": p50, "p95_ms": p95, "cpu_p50_ms": cpu_p50,
                           "cpu_p95_ms": cpu_p95, "load_s": load_s, "peak_mb": peak_mb,
                           **({"quality": quality()} if args.quality else {})}))
         return

@@ -170,13 +170,6 @@ _lock = threading.Lock()
 _model: SdgModel | None = None
 
 
-def fusion_wanted(spec: str) -> bool:
-    """``CIVICNET_FUSION=1`` where e5 runs: the e5 artefact fused with the USE one
-    (``fusion.FusedModel``). An experiment, off by default: on the test splits it traded top-1 for
-    top-3 and did not improve the figures overall (models/MODEL_CARD.md)."""
-    return spec == "e5" and setting("CIVICNET_FUSION", "0") == "1"
-
-
 def get_model() -> SdgModel:
     """The process-wide model, loaded lazily once (thread-safe)."""
     global _model
@@ -186,25 +179,17 @@ def get_model() -> SdgModel:
                 # Load the encoder weights in a second thread while the artefact is read
                 # (both mostly decompress outside the GIL): ~1 s off the start-up.
                 spec = resolved_spec()  # e5 needs x86-64 + AVX2: otherwise USE, with one log line
-                fused = fusion_wanted(spec)
                 failed: list[BaseException] = []
 
                 def warm() -> None:
                     try:
                         get_encoder(spec)
-                        if fused:
-                            get_encoder(FALLBACK_ENCODER)
                     except BaseException as exc:  # re-raised below, in the caller's thread
                         failed.append(exc)
 
                 loader = threading.Thread(target=warm, name="civicnet-encoder-load", daemon=True)
                 loader.start()
-                if fused:
-                    from .fusion import load_fused
-
-                    model = load_fused()
-                else:
-                    model = load_model(encoder_name=spec)
+                model = load_model(encoder_name=spec)
                 loader.join()
                 if failed:
                     raise failed[0]

@@ -216,15 +216,17 @@ class E5Encoder(_ChunkingEncoder):
         return _normalise_rows(self._encode_raw(texts))
 
     def _encode_raw(self, texts: list[str]) -> np.ndarray:
-        if self.threads == 1 or len(texts) == 1:
-            if len(texts) <= E5_SLICE:
-                return self._model.query(texts)
-            return np.vstack([self._model.query(texts[i:i + E5_SLICE]) for i in range(0, len(texts), E5_SLICE)])
-        # Slices small enough that every thread has one (a 40-text batch is 2 x 20), and at most
-        # E5_SLICE texts in flight across the threads, so the working memory stays as one thread's.
-        size = max(1, min(-(-E5_SLICE // self.threads), -(-len(texts) // self.threads)))
+        # Slices small enough that every thread has one (a 40-text batch on 2 threads is 2 x 16 + 8),
+        # and at most E5_SLICE texts in flight across the threads, so the working memory stays as
+        # one thread's; one thread takes E5_SLICE texts a call.
+        threads = max(1, min(self.threads, len(texts)))
+        size = max(1, min(-(-E5_SLICE // threads), -(-len(texts) // threads)))
         slices = [texts[i:i + size] for i in range(0, len(texts), size)]
-        with ThreadPoolExecutor(max_workers=min(self.threads, len(slices)), thread_name_prefix="civicnet-e5") as pool:
+        if len(slices) <= 1:
+            return self._model.query(texts)
+        if threads == 1:
+            return np.vstack([self._model.query(piece) for piece in slices])
+        with ThreadPoolExecutor(max_workers=min(threads, len(slices)), thread_name_prefix="civicnet-e5") as pool:
             return np.vstack(list(pool.map(self._model.query, slices)))
 
 

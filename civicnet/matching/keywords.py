@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .lexical import ProcessMemos, remember
+
 _QUERY_LINE = re.compile(r"<aqd:query-line[^>]*>(.*?)</aqd:query-line>", re.S)
 _QUOTED = re.compile(r'"([^"]+)"')
 _WORD = re.compile(r"(?u)\b\w+\b")
@@ -44,10 +46,11 @@ def extract_terms(directory: Path) -> dict[str, list[int]]:
     return {t: sorted(g) for t, g in sorted(out.items())}
 
 
-class KeywordFeatures:
+class KeywordFeatures(ProcessMemos):
     """Hits of a fixed term vocabulary in a text: (indices, values) with sublinear tf, l2 norm."""
 
     kind = "aurora"
+    MEMOS = ("_gram_memo",)
 
     def __init__(self, terms: list[str], scale: float = 1.0):
         self.terms = list(terms)
@@ -61,19 +64,14 @@ class KeywordFeatures:
 
     def counts(self, text: str) -> dict[int, int]:
         tokens = _WORD.findall(text.lower())
-        memo = self.__dict__.get("_gram_memo")
-        if memo is None:  # the artefact's pickle brings none
-            memo = self.__dict__.setdefault("_gram_memo", {})
+        memo = self._memo("_gram_memo")
         found: list[int] = []
         for i in range(len(tokens)):
             for n in range(1, min(self.max_words, len(tokens) - i) + 1):
                 gram = " ".join(tokens[i:i + n]) if n > 1 else tokens[i]
                 got = memo.get(gram)
                 if got is None:
-                    got = self._gram_hits(gram, len(tokens[i + n - 1]))
-                    if len(memo) >= MAX_MEMO_GRAMS:
-                        memo.clear()
-                    memo[gram] = got
+                    got = remember(memo, gram, self._gram_hits(gram, len(tokens[i + n - 1])), MAX_MEMO_GRAMS)
                 found.extend(got)
         return dict(Counter(found))
 
@@ -91,9 +89,6 @@ class KeywordFeatures:
                 if j is not None:
                     out.append(j)
         return out
-
-    def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "_gram_memo"}
 
     def indices_values(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         hits = self.counts(text)

@@ -20,16 +20,37 @@ _SPACES = re.compile(r"\s\s+")
 MAX_MEMO_WORDS = 50_000
 
 
-class LexicalBlock:
+class ProcessMemos:
+    """Per-process memos of a feature block, in the attributes named by ``MEMOS``: made on first
+    use (a block comes from the artefact's pickle without them) and never pickled (the artefact
+    keeps the vocabulary, not what one process has seen). A memo forgets everything when full."""
+
+    MEMOS: tuple[str, ...] = ()
+
+    def _memo(self, name: str) -> dict:
+        memo = self.__dict__.get(name)
+        return memo if memo is not None else self.__dict__.setdefault(name, {})
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k not in self.MEMOS}
+
+
+def remember(memo: dict, key, value, limit: int):
+    """Store ``value`` under ``key`` in ``memo``, emptying it first when it holds ``limit`` entries."""
+    if len(memo) >= limit:
+        memo.clear()
+    memo[key] = value
+    return value
+
+
+class LexicalBlock(ProcessMemos):
+    MEMOS = ("_word_memo",)
+
     def __init__(self, kind: str, ngram_range: tuple[int, int], vocabulary: dict[str, int], idf: np.ndarray):
         self.kind = kind
         self.ngram_range = tuple(ngram_range)
         self.vocabulary = vocabulary
         self.idf = np.asarray(idf, dtype=np.float32)
-
-    def __getstate__(self) -> dict:
-        # The artefact keeps the vocabulary, never a process's memo of words it has seen.
-        return {k: v for k, v in self.__dict__.items() if k != "_word_memo"}
 
     def features(self, text: str) -> list[str]:
         text = text.lower()
@@ -66,18 +87,13 @@ class LexicalBlock:
         """The vocabulary ids of the text's char_wb n-grams, repeats kept. A word's n-grams depend
         on the word alone, so its ids are memoised (words recur across a network's texts; slicing
         and looking up every n-gram was most of the lexical features' cost)."""
-        memo = self.__dict__.get("_word_memo")
-        if memo is None:  # blocks come from the artefact's pickle, without one
-            memo = self.__dict__.setdefault("_word_memo", {})
-        vocab = self.vocabulary
+        memo, vocab = self._memo("_word_memo"), self.vocabulary
         ids: list[int] = []
         for word in text.lower().split():
             got = memo.get(word)
             if got is None:
-                got = [i for i in map(vocab.get, self._char_ngrams(word)) if i is not None]
-                if len(memo) >= MAX_MEMO_WORDS:
-                    memo.clear()
-                memo[word] = got
+                got = remember(memo, word, [i for i in map(vocab.get, self._char_ngrams(word)) if i is not None],
+                               MAX_MEMO_WORDS)
             ids.extend(got)
         return ids
 

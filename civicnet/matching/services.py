@@ -49,18 +49,18 @@ def profile_from_network(network) -> NetworkProfile:
     if "clusters" in sa.inspect(network).unloaded:
         from ..extensions import db
 
-        by_cluster: dict[int, tuple[tuple, list[int]]] = {}
+        clusters: dict[int, tuple] = {}
         for row in db.session.execute(_profile_statement(), {"network_id": network.id}):
-            _, goals = by_cluster.setdefault(row.id, (row[1:6], []))
+            goals = clusters.setdefault(row.id, (*row[1:6], []))[5]
             if row.goal_number is not None:
                 goals.append(row.goal_number)
-        return NetworkProfile(network.slug, tuple(
-            ClusterProfile(key, name_ko, name_en, d_ko or "", d_en or "", tuple(goals))
-            for (key, name_ko, name_en, d_ko, d_en), goals in by_cluster.values()))
+        rows = clusters.values()
+    else:
+        rows = [(c.key, c.name_ko, c.name_en, c.description_ko, c.description_en, c.goal_numbers)
+                for c in network.clusters]
     return NetworkProfile(network.slug, tuple(
-        ClusterProfile(c.key, c.name_ko, c.name_en, c.description_ko or "", c.description_en or "",
-                       tuple(c.goal_numbers))
-        for c in network.clusters))
+        ClusterProfile(key, name_ko, name_en, d_ko or "", d_en or "", tuple(goals))
+        for key, name_ko, name_en, d_ko, d_en, goals in rows))
 
 
 @lru_cache(maxsize=1)

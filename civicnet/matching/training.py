@@ -223,8 +223,11 @@ def real_training_examples() -> tuple[list[corpus.Example], int]:
     and the number so dropped. The file is gitignored: without it, no rows (training still works)."""
     dev, test = corpus.real_examples("dev"), corpus.real_examples("test")
     test_grams = [char_grams(e.text) for e in test]
-    keep = [e for e, grams in ((e, char_grams(e.text)) for e in dev)
-            if all(jaccard(grams, g) < NEAR_DUP_JACCARD for g in test_grams)]
+    keep = []
+    for e in dev:
+        grams = char_grams(e.text)
+        if all(jaccard(grams, g) < NEAR_DUP_JACCARD for g in test_grams):
+            keep.append(e)
     rows = [corpus.Example(e.text, e.sdgs, "real-dev", e.lang, e.clusters, e.id) for e in keep]
     return rows, len(dev) - len(keep)
 

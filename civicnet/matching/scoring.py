@@ -105,6 +105,11 @@ class Examples:
             memo[tuple(keys)] = (y_sdg, y_cl)
         return memo[tuple(keys)]
 
+    def subset(self, idx) -> Examples:
+        idx = list(idx)
+        texts = [self.texts[i] for i in idx] if len(self.texts) == len(self) else []
+        return Examples(self.vectors[idx], [self.sdgs[i] for i in idx], [self.clusters[i] for i in idx], texts)
+
     def extended(self, other: "Examples") -> "Examples":
         if not len(other):
             return self

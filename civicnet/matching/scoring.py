@@ -293,14 +293,11 @@ def score_texts(model: SdgModel, texts: list[str], profile: NetworkProfile,
         head = examples.cluster_head(keys, params) if len(examples) else None
         if head is not None:
             coef, bias, weight = head
-            learned = _softmax_rows(vectors @ coef.T + bias, 1.0)
-            clusters = (1 - weight) * clusters + weight * learned
+            vector_part = (_softmax_rows(vectors @ coef.T + bias, 1.0), weight)
         else:
-            w_cl = params["fewshot_cluster_weight"] * conf[:, None]
-            clusters = (1 - w_cl) * clusters + w_cl * cl_vote
-        if lexical is not None:
-            weight = lexical[2]
-            clusters = (1 - weight) * clusters + weight * _softmax_rows(cluster_logits, 1.0)
+            vector_part = (cl_vote, params["fewshot_cluster_weight"] * conf[:, None])
+        lexical_part = (_softmax_rows(cluster_logits, 1.0), lexical[2]) if lexical is not None else None
+        clusters = blend_cluster_heads(clusters, vector_part, lexical_part)
 
     target_sims = vectors @ model.target_vectors.T
     scale_ko = float(params.get("threshold_scale_ko", 1.0))
@@ -436,6 +433,17 @@ def pre_ticked(p: np.ndarray, order: np.ndarray, thresholds: np.ndarray, lang: s
     head = int(order[0]) if first is None else int(first)
     rest = [int(g) for g in order if g != head][:limit - 1]
     return [head + 1] + [g + 1 for g in rest if p[g] >= rule["ratio"] * top and p[g] >= rule["scale"] * thresholds[g]]
+
+
+def blend_cluster_heads(clusters: np.ndarray, vector_part: tuple | None, lexical_part: tuple | None) -> np.ndarray:
+    """The cluster scores with a network's two heads blended in: first the head over vectors (or
+    the neighbours' vote), then the head over words. Each part is (probabilities, weight) or None.
+    Training tunes the weights through this same function."""
+    for part in (vector_part, lexical_part):
+        if part is not None:
+            learned, weight = part
+            clusters = (1 - weight) * clusters + weight * learned
+    return clusters
 
 
 def cluster_scores(model: SdgModel, profile: NetworkProfile, vectors: np.ndarray, probs: np.ndarray,

@@ -328,12 +328,12 @@ def train(encoder_name: str | None = None, log: Callable[[str], None] = print,
     t_vec = t_en + t_ko
     t_vec /= np.linalg.norm(t_vec, axis=1, keepdims=True)
 
-    seeds = {"cheongju": {"vectors": vectors[dev_idx].astype(np.float32),
-                          "sdgs": [list(e.sdgs) for e in dev],
-                          "clusters": [list(e.clusters) for e in dev],
-                          "texts": [e.text for e in dev]}}
+    seed_rows = _dev_examples(vectors, examples, dev_idx)
+    seeds = {"cheongju": {"vectors": seed_rows.vectors, "sdgs": [list(s) for s in seed_rows.sdgs],
+                          "clusters": [list(c) for c in seed_rows.clusters], "texts": seed_rows.texts}}
 
-    scoring = tune_cluster_params(oof[dev_idx], vectors[dev_idx], dev, encoder)
+    clusters = cluster_parts(encoder)
+    scoring = tune_cluster_params(oof[dev_idx], vectors[dev_idx], dev, clusters)
     scoring["threshold_scale_ko"] = korean_threshold_scale(oof[dev_idx], dev, thresholds)
     scoring["pretick"] = pretick
     scoring["set_mix"] = set_mix
@@ -347,9 +347,9 @@ def train(encoder_name: str | None = None, log: Callable[[str], None] = print,
     # Their two weights are chosen by cross-validation on the same rows (5 folds of the written
     # seeds, 3 of the real descriptions).
     real_idx = [i for i, e in enumerate(examples) if e.source == "real-dev"]
-    seed_rows, real_rows = (_dev_examples(vectors, examples, idx) for idx in (dev_idx, real_idx))
+    real_rows = _dev_examples(vectors, examples, real_idx)
     scoring.update(tune_head_weights((seed_rows, oof[dev_idx]), (real_rows, oof[real_idx]) if real_idx else None,
-                                     encoder, scoring, lexical))
+                                     clusters, scoring, lexical))
     log(f"  seed cluster head weights: {scoring['head_max_weight']} / {scoring['lexical_head_weight']} "
         f"(CV accuracy written / real {scoring['head_weights_cv']['accuracy']}, "
         f"at the defaults {scoring['head_weights_cv']['accuracy_at_defaults']})")
@@ -603,7 +603,10 @@ def korean_threshold_scale(probs: np.ndarray, dev: list[corpus.Example], thresho
     return best
 
 
-def _cluster_parts(encoder) -> tuple[list[str], np.ndarray, np.ndarray]:
+ClusterParts = tuple[list[str], np.ndarray, np.ndarray]
+
+
+def cluster_parts(encoder) -> ClusterParts:
     """The default network's cluster keys, SDG membership (17 x K) and description vectors."""
     from .services import default_profile
 
@@ -615,22 +618,31 @@ def _cluster_parts(encoder) -> tuple[list[str], np.ndarray, np.ndarray]:
     return [c.key for c in profile.clusters], membership, encoder.encode([c.text for c in profile.clusters])
 
 
+def _cluster_base(probs: np.ndarray, vectors: np.ndarray, clusters: ClusterParts, alpha: float,
+                  tau: float) -> np.ndarray:
+    """The cluster scores before any head: the SDG part and the description part, as
+    ``scoring.cluster_scores`` mixes them for a network whose clusters are described."""
+    from .scoring import _softmax_rows
+
+    _keys, membership, desc = clusters
+    return alpha * probs @ membership + (1 - alpha) * _softmax_rows(vectors @ desc.T, tau)
+
+
 def _cluster_accuracy(scores: np.ndarray, keys: list[str], clusters: list[tuple[str, ...]]) -> float:
     return float(np.mean([keys[int(np.argmax(s))] in ok for s, ok in zip(scores, clusters)]))
 
 
 def tune_cluster_params(dev_probs: np.ndarray, dev_vectors: np.ndarray, dev: list[corpus.Example],
-                        encoder) -> dict:
+                        clusters: ClusterParts) -> dict:
     """Pick the SDG/description mix for clusters on the Korean *dev* set (out-of-fold SDG scores)."""
-    from .scoring import DEFAULT_PARAMS, _softmax_rows
+    from .scoring import DEFAULT_PARAMS
 
-    keys, membership, desc = _cluster_parts(encoder)
-    clusters = [e.clusters for e in dev]
+    keys = clusters[0]
+    acceptable = [e.clusters for e in dev]
     best = (-1.0, DEFAULT_PARAMS["cluster_alpha"], DEFAULT_PARAMS["cluster_tau"])
     for tau in (0.02, 0.05, 0.1):
-        d = _softmax_rows(dev_vectors @ desc.T, tau)
         for alpha in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
-            acc = _cluster_accuracy(alpha * dev_probs @ membership + (1 - alpha) * d, keys, clusters)
+            acc = _cluster_accuracy(_cluster_base(dev_probs, dev_vectors, clusters, alpha, tau), keys, acceptable)
             if acc > best[0] + 1e-9:
                 best = (acc, alpha, tau)
     return {"cluster_alpha": best[1], "cluster_tau": best[2], "dev_cluster_accuracy": round(best[0], 4)}
@@ -640,8 +652,35 @@ HEAD_WEIGHT_GRID = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 LEXICAL_HEAD_WEIGHT_GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 
 
-def tune_head_weights(written: tuple[Examples, np.ndarray], real: tuple[Examples, np.ndarray] | None, encoder,
-                      scoring: dict, lexical: LexicalFeatures) -> dict:
+def _held_out_head_scores(examples: Examples, others: list[Examples], folds: int, keys: list[str], params: dict,
+                          lexical: LexicalFeatures) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Each row's probabilities from the two cluster heads fitted without its fold (on the other
+    folds and ``others``), with the heads' weights at ``params``: ((vector head, weight),
+    (lexical head, weight)), one row per example."""
+    from .scoring import _fit_cluster_head, _fit_lexical_head, _softmax_rows
+
+    n = len(examples)
+    p_vec, p_lex = np.zeros((n, len(keys))), np.zeros((n, len(keys)))
+    w_vec, w_lex = np.zeros((n, 1)), np.zeros((n, 1))
+    for k in range(folds):
+        held = np.arange(n) % folds == k
+        train = examples.subset(np.flatnonzero(~held))
+        for other in others:
+            train = train.extended(other)
+        vec_head = _fit_cluster_head(train, keys, params)
+        if vec_head is not None:
+            p_vec[held] = _softmax_rows(examples.vectors[held] @ vec_head[0].T + vec_head[1], 1.0)
+            w_vec[held] = vec_head[2]
+        lex_head = _fit_lexical_head(train, keys, params, lexical)
+        if lex_head is not None:
+            texts = [t[:LEXICAL_MAX_CHARS] for t, h in zip(examples.texts, held) if h]
+            p_lex[held] = _softmax_rows(lexical.logits_many(texts, [lex_head[:2]])[0], 1.0)
+            w_lex[held] = lex_head[2]
+    return (p_vec, w_vec), (p_lex, w_lex)
+
+
+def tune_head_weights(written: tuple[Examples, np.ndarray], real: tuple[Examples, np.ndarray] | None,
+                      clusters: ClusterParts, scoring: dict, lexical: LexicalFeatures) -> dict:
     """The seed cluster heads' weights (``head_max_weight``, ``lexical_head_weight``: how much
     the head over vectors and the head over words count against the SDG/description score),
     chosen by cross-validation on the dev rows instead of fixed by hand.
@@ -650,58 +689,31 @@ def tune_head_weights(written: tuple[Examples, np.ndarray], real: tuple[Examples
     written rows and 3 of the real ones is scored by heads fitted on everything else, as
     shipped; the score is the mean of the two sets' top-cluster accuracies (real text counts as
     much as the larger written set), among the pairs that do no worse than the defaults on
-    either set. The heads are fitted once per fold; the weights only blend
-    them, so the grid costs nothing more."""
-    from .scoring import DEFAULT_PARAMS, _fit_cluster_head, _fit_lexical_head, _softmax_rows
+    either set. The heads are fitted once per fold (at weight 1); the grid only blends them."""
+    from .scoring import DEFAULT_PARAMS, blend_cluster_heads
 
-    keys, membership, desc = _cluster_parts(encoder)
+    keys = clusters[0]
     params = {**DEFAULT_PARAMS, **scoring, "head_max_weight": 1.0, "lexical_head_weight": 1.0}
-    alpha, tau = params["cluster_alpha"], params["cluster_tau"]
+    sets = [(written[0], written[1], 5)] + ([(real[0], real[1], 3)] if real is not None else [])
+    parts = []  # per set: the scores before any head, the two heads' held-out scores, acceptable clusters
+    for g, (examples, probs, folds) in enumerate(sets):
+        others = [other for h, (other, _p, _f) in enumerate(sets) if h != g]
+        base = _cluster_base(probs, examples.vectors, clusters, params["cluster_alpha"], params["cluster_tau"])
+        parts.append((base, *_held_out_head_scores(examples, others, folds, keys, params, lexical), examples.clusters))
 
-    def held_out_parts(groups: list[tuple[Examples, np.ndarray, int]]) -> list[tuple]:
-        """Per set: its base, vector head and lexical head scores of every row out of fold."""
-        parts = []
-        for g, (examples, probs, folds) in enumerate(groups):
-            n = len(examples)
-            base = alpha * probs @ membership + (1 - alpha) * _softmax_rows(examples.vectors @ desc.T, tau)
-            p_vec, p_lex = np.zeros_like(base), np.zeros_like(base)
-            w_vec, w_lex = np.zeros((n, 1)), np.zeros((n, 1))
-            for k in range(folds):
-                held = np.arange(n) % folds == k
-                train = examples.subset(np.flatnonzero(~held))
-                for h, (other, _p, _f) in enumerate(groups):
-                    train = train.extended(other) if h != g else train
-                vec_head = _fit_cluster_head(train, keys, params)
-                lex_head = _fit_lexical_head(train, keys, params, lexical)
-                if vec_head is not None:
-                    p_vec[held] = _softmax_rows(examples.vectors[held] @ vec_head[0].T + vec_head[1], 1.0)
-                    w_vec[held] = vec_head[2]
-                if lex_head is not None:
-                    texts = [t[:LEXICAL_MAX_CHARS] for t, h in zip(examples.texts, held) if h]
-                    p_lex[held] = _softmax_rows(lexical.logits_many(texts, [lex_head[:2]])[0], 1.0)
-                    w_lex[held] = lex_head[2]
-            parts.append((base, p_vec, w_vec, p_lex, w_lex, examples.clusters))
-        return parts
+    def accuracy(hm: float, lw: float) -> list[float]:
+        return [_cluster_accuracy(blend_cluster_heads(base, (p_vec, hm * w_vec), (p_lex, lw * w_lex)), keys, ok)
+                for base, (p_vec, w_vec), (p_lex, w_lex), ok in parts]
 
-    def accuracy(parts: list[tuple], hm: float, lw: float) -> list[float]:
-        out = []
-        for base, p_vec, w_vec, p_lex, w_lex, clusters in parts:
-            scores = (1 - hm * w_vec) * base + hm * w_vec * p_vec
-            scores = (1 - lw * w_lex) * scores + lw * w_lex * p_lex
-            out.append(_cluster_accuracy(scores, keys, clusters))
-        return out
-
-    groups = [(written[0], written[1], 5)] + ([(real[0], real[1], 3)] if real is not None else [])
-    parts = held_out_parts(groups)
     best = (DEFAULT_PARAMS["head_max_weight"], DEFAULT_PARAMS["lexical_head_weight"])  # wins ties
-    best_accs = at_defaults = accuracy(parts, *best)
+    best_accs = at_defaults = accuracy(*best)
     for hm in HEAD_WEIGHT_GRID:
         for lw in LEXICAL_HEAD_WEIGHT_GRID:
-            accs = accuracy(parts, hm, lw)
+            accs = accuracy(hm, lw)
             # a pair that loses on one set to win on the other is not taken: 114 real rows
             # outweighing 1,317 written ones did not carry over to the test splits
             if np.mean(accs) > np.mean(best_accs) + 1e-9 and all(a >= d for a, d in zip(accs, at_defaults)):
                 best, best_accs = (hm, lw), accs
     return {"head_max_weight": best[0], "lexical_head_weight": best[1],
-            "head_weights_cv": {"sets": [len(g[0]) for g in groups], "accuracy": [round(a, 4) for a in best_accs],
+            "head_weights_cv": {"sets": [len(s[0]) for s in sets], "accuracy": [round(a, 4) for a in best_accs],
                                 "accuracy_at_defaults": [round(a, 4) for a in at_defaults]}}

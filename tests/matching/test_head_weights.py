@@ -6,7 +6,7 @@ import numpy as np
 from civicnet.matching.encoders import get_encoder
 from civicnet.matching.scoring import Examples
 from civicnet.matching.services import default_profile
-from civicnet.matching.training import LEXICAL_HEAD_WEIGHT_GRID, tune_head_weights
+from civicnet.matching.training import LEXICAL_HEAD_WEIGHT_GRID, cluster_parts, tune_head_weights
 
 WORDS = {"jobs": "일자리 창업", "agri-food": "로컬푸드 텃밭", "resilient": "탄소중립 햇빛발전",
          "welfare": "독거노인 반찬", "culture": "풍물 공연", "safety": "방범 순찰", "nature": "하천 숲"}
@@ -32,7 +32,7 @@ def _tune(sdg_model, informative_vectors: bool, informative_words: bool) -> dict
     dim = sdg_model.target_vectors.shape[1]
     written, p_written = _rows(70, informative_vectors, informative_words, dim, 1)
     real, p_real = _rows(21, informative_vectors, informative_words, dim, 2)
-    return tune_head_weights((written, p_written), (real, p_real), get_encoder(sdg_model.encoder_name),
+    return tune_head_weights((written, p_written), (real, p_real), cluster_parts(get_encoder(sdg_model.encoder_name)),
                              dict(sdg_model.meta.get("scoring", {})), sdg_model.vectorizer)
 
 

@@ -46,6 +46,12 @@ def run_drain(notice_id: int | None = None, wait_for_lease: float = 0.0) -> dict
     from .delivery import drain_with_config
 
     config = current_app.config
+    if not config["TELEGRAM_BOT_TOKEN"]:
+        # No bot yet (a council that has not set one up): nothing can be sent, and building a
+        # client without a token would fail on every tick. Deliveries wait until one is set.
+        if work_left():
+            log.warning("TELEGRAM_BOT_TOKEN is not set: notice deliveries wait until it is")
+        return {"sent": 0, "failed": 0, "unreachable": 0, "interrupted": False, "no_bot": True}
     lease = sender_lease(config)
     deadline = time.monotonic() + wait_for_lease
     while not lease.acquire():

@@ -222,3 +222,20 @@ def test_the_watch_leaves_another_live_sender_alone(app, network, fake_tg, immed
     assert other.acquire()
     assert tasks.watch_sender("dead-host:1:abc") == {"watching": False}
     assert scheduled_watches(immediate) == [] and fake_tg.sent_messages() == []
+
+
+def test_without_a_bot_token_the_drain_waits_quietly_and_sends_once_one_is_set(app, network, fake_tg, immediate,
+                                                                              caplog):
+    """A worker started before the council set up its bot: no client is built without a token (it
+    would fail on every tick), the deliveries stay pending, and the first drain with a token sends them."""
+    _registered(app, immediate)
+    token = app.config["TELEGRAM_BOT_TOKEN"]
+    app.config["TELEGRAM_BOT_TOKEN"] = ""
+    notice = _notice_to(network, [7300, 7301])
+    with caplog.at_level("WARNING", logger="civicnet.notices.tasks"):
+        assert tasks.run_drain()["sent"] == 0
+    assert "TELEGRAM_BOT_TOKEN is not set" in caplog.text
+    states = db.session.execute(sa.select(Delivery.state).where(Delivery.notice_id == notice.id)).scalars().all()
+    assert states == [DeliveryState.PENDING] * 2 and fake_tg.sent_messages() == []
+    app.config["TELEGRAM_BOT_TOKEN"] = token
+    assert tasks.run_drain()["sent"] == 2
